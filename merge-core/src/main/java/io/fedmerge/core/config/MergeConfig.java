@@ -1,0 +1,42 @@
+package io.fedmerge.core.config;
+
+import io.fedmerge.core.tensor.DType;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A parsed mergekit-compatible merge configuration.
+ *
+ * @param directory where relative model paths are resolved (the config file's directory)
+ * @param dtype mergekit's {@code dtype}; fedmerge always computes in float32, so it only sets the default output
+ *     dtype when {@code out_dtype} is absent (null: keep each base tensor's dtype)
+ * @param source the YAML text, kept as provenance in the output
+ */
+public record MergeConfig(
+        String mergeMethod,
+        String baseModel,
+        List<ModelEntry> models,
+        Map<String, ParameterValue> parameters,
+        DType dtype,
+        DType outDtype,
+        Path directory,
+        String source) {
+
+    public MergeConfig {
+        models = List.copyOf(models);
+        parameters = Map.copyOf(parameters);
+    }
+
+    public Path resolve(String model) {
+        return directory.resolve(model).normalize();
+    }
+
+    /** The dtype written for a tensor stored as {@code baseDtype} in the base. */
+    public DType outputDtype(DType baseDtype) {
+        if (outDtype != null) {
+            return outDtype;
+        }
+        return dtype != null ? dtype : baseDtype;
+    }
+}

@@ -1,0 +1,138 @@
+package io.fedmerge.core.io;
+
+import io.fedmerge.core.tensor.FloatCodec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Writes one safetensors file whose layout is fixed up front: the header goes first, then any thread may write any
+ * slice of any tensor at its final position. Positional writes on a {@link FileChannel} are safe from many threads,
+ * so workers never wait for each other and the bytes are the same for any thread count.
+ */
+public final class SafetensorsWriter implements AutoCloseable {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final Path path;
+    private final FileChannel channel;
+    private final long dataStart;
+    private final Map<String, Placed> placed = new LinkedHashMap<>();
+    private final ThreadLocal<byte[]> scratch = new ThreadLocal<>();
+
+    private record Placed(TensorSpec spec, long begin) {}
+
+    /** Creates {@code path} (which must not exist) and writes the header for {@code tensors}, in that order. */
+    public SafetensorsWriter(Path path, List<TensorSpec> tensors, Map<String, String> metadata) {
+        this.path = path;
+        ObjectNode header = JSON.createObjectNode();
+        if (!metadata.isEmpty()) {
+            ObjectNode meta = header.putObject("__metadata__");
+            metadata.forEach(meta::put);
+        }
+        long offset = 0;
+        for (TensorSpec t : tensors) {
+            ObjectNode entry = header.putObject(t.name());
+            entry.put("dtype", t.dtype().name());
+            ArrayNode shape = entry.putArray("shape");
+            for (long d : t.shape()) {
+                shape.add(d);
+            }
+            entry.putArray("data_offsets").add(offset).add(offset + t.byteLength());
+            placed.put(t.name(), new Placed(t, offset));
+            offset += t.byteLength();
+        }
+        byte[] json = JSON.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
+        // Pad with spaces to a multiple of 8 so the data section is aligned, as the reference writer does.
+        int padded = (json.length + 7) & ~7;
+        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+        head.putLong(padded).put(json);
+        while (head.hasRemaining()) {
+            head.put((byte) ' ');
+        }
+        this.dataStart = 8 + padded;
+        try {
+            this.channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    StandardOpenOption.READ);
+            writeFully(head.flip(), 0);
+            // Size the file now so a full disk fails here, before hours of merging, on filesystems that allocate.
+            if (offset > 0) {
+                writeFully(ByteBuffer.allocate(1), dataStart + offset - 1);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + path, e);
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public boolean contains(String tensor) {
+        return placed.containsKey(tensor);
+    }
+
+    /** Encodes {@code count} floats as the tensor's dtype and writes them at element {@code first} of the tensor. */
+    public void write(String tensor, long first, float[] values, int count) {
+        Placed p = placed.get(tensor);
+        int size = p.spec().dtype().byteSize();
+        int bytes = count * size;
+        byte[] buf = scratch.get();
+        if (buf == null || buf.length < bytes) {
+            buf = new byte[bytes];
+            scratch.set(buf);
+        }
+        FloatCodec.encode(values, 0, count, p.spec().dtype(), MemorySegment.ofArray(buf));
+        writeRaw(tensor, first * size, ByteBuffer.wrap(buf, 0, bytes));
+    }
+
+    /** Writes raw little-endian tensor bytes at byte {@code byteOffset} of the tensor. */
+    public void writeRaw(String tensor, long byteOffset, ByteBuffer bytes) {
+        Placed p = placed.get(tensor);
+        if (byteOffset + bytes.remaining() > p.spec().byteLength()) {
+            throw new IndexOutOfBoundsException("write past the end of tensor " + tensor);
+        }
+        try {
+            writeFully(bytes, dataStart + p.begin() + byteOffset);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + tensor + " to " + path
+                    + " (disk full? free space or choose another output directory)", e);
+        }
+    }
+
+    private void writeFully(ByteBuffer buf, long position) throws IOException {
+        long pos = position;
+        while (buf.hasRemaining()) {
+            pos += channel.write(buf, pos);
+        }
+    }
+
+    /** Forces the bytes to disk; call before publishing the file under its final name. */
+    public void sync() {
+        try {
+            channel.force(true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot sync " + path, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot close " + path, e);
+        }
+    }
+}

@@ -1,0 +1,296 @@
+package io.fedmerge.core.method;
+
+import io.fedmerge.core.tensor.CounterRng;
+import java.util.ArrayList;
+import java.util.List;
+
+/** One tensor of a {@link GeneralizedTaskArithmetic} merge: statistics passes, then the element-wise combination. */
+final class GtaTensorMerge implements TensorMerge {
+    private enum Pass { COUNT, REFINE, NORMS }
+
+    private final GeneralizedTaskArithmetic method;
+    private final TensorContext ctx;
+    private final int k;
+    private final long n;
+    private final float[] weights;
+    private final double[] density;
+    private final double[] gamma;
+    private final boolean normalize;
+    private final boolean rescale;
+    private final String rescaleMode;
+    private final float lambda;
+    private final MagnitudeRanks[] ranks;
+    private final Selection[] selections;
+    private final float[] scale;
+    private final List<Pass> passes = new ArrayList<>();
+
+    GtaTensorMerge(GeneralizedTaskArithmetic method, TensorContext ctx) {
+        this.method = method;
+        this.ctx = ctx;
+        this.k = ctx.contributors();
+        this.n = ctx.elementCount();
+        TensorParameters p = ctx.params();
+        double[] w = p.perModel("weight");
+        this.weights = new float[k];
+        for (int i = 0; i < k; i++) {
+            weights[i] = (float) w[i];
+        }
+        this.density = p.perModel("density");
+        this.gamma = method.sparsifier() == Sparsifier.MAGNITUDE_OUTLIERS ? p.perModel("gamma") : new double[k];
+        this.normalize = p.flag("normalize");
+        this.rescale = p.flag("rescale") && method.sparsifier() != Sparsifier.NONE;
+        this.rescaleMode = p.string("rescale_mode");
+        this.lambda = (float) p.number("lambda");
+        this.ranks = new MagnitudeRanks[k];
+        this.selections = new Selection[k];
+        this.scale = new float[k];
+        java.util.Arrays.fill(scale, 1f);
+        planSelections();
+    }
+
+    private boolean sparsifies(int i) {
+        return method.sparsifier() != Sparsifier.NONE && density[i] < 1;
+    }
+
+    private void planSelections() {
+        boolean anyRanked = false;
+        boolean anySparse = false;
+        for (int i = 0; i < k; i++) {
+            if (!sparsifies(i)) {
+                selections[i] = new Selection.KeepAll();
+                continue;
+            }
+            anySparse = true;
+            switch (method.sparsifier()) {
+                case RANDOM -> selections[i] = new Selection.RandomKeep(
+                        CounterRng.forTensor(ctx.seed(), ctx.tensorName(), ctx.contributorIds().get(i)), density[i]);
+                case MAGNITUDE -> anyRanked |= planTopK(i);
+                case MAGNITUDE_OUTLIERS -> anyRanked |= planOutliers(i);
+                case NONE -> throw new IllegalStateException();
+            }
+        }
+        if (anyRanked) {
+            passes.add(Pass.COUNT);
+            passes.add(Pass.REFINE);
+        }
+        if (rescale && anySparse && rescaleMode.equals("l1")) {
+            passes.add(Pass.NORMS);
+        }
+    }
+
+    private boolean planTopK(int i) {
+        long keep = (long) Math.floor(density[i] * n);
+        if (keep == 0) {
+            ctx.warnings().accept(ctx.tensorName() + ": density " + density[i] + " keeps no element of "
+                    + n + " for " + ctx.contributorIds().get(i) + "; its delta is dropped for this tensor");
+            selections[i] = new Selection.KeepNone();
+            return false;
+        }
+        if (keep >= n) {
+            selections[i] = new Selection.KeepAll();
+            return false;
+        }
+        ranks[i] = new MagnitudeRanks(n - keep);
+        return true;
+    }
+
+    private boolean planOutliers(int i) {
+        long target = (long) Math.floor(density[i] * n);
+        long top = (long) Math.floor(gamma[i] * n);
+        long bottom = n - target - top;
+        if (bottom < 0) {
+            top += bottom;
+            bottom = 0;
+        }
+        if (bottom == 0 && top == 0) {
+            selections[i] = new Selection.KeepAll();
+            return false;
+        }
+        if (bottom + top >= n) {
+            selections[i] = new Selection.KeepNone();
+            return false;
+        }
+        List<Long> wanted = new ArrayList<>();
+        if (bottom > 0) {
+            wanted.add(bottom);
+        }
+        if (top > 0) {
+            wanted.add(n - top - 1);
+        }
+        ranks[i] = new MagnitudeRanks(wanted.stream().mapToLong(Long::longValue).toArray());
+        return true;
+    }
+
+    @Override
+    public int statsPasses() {
+        return passes.size();
+    }
+
+    @Override
+    public Object sliceStats(int pass, Slice slice) {
+        Object[] perContributor = new Object[k];
+        for (int i = 0; i < k; i++) {
+            float[] d = slice.deltas()[i];
+            perContributor[i] = switch (passes.get(pass)) {
+                case COUNT -> ranks[i] == null ? null
+                        : new CountPartial(MagnitudeRanks.countBuckets(d, slice.length()), l1(d, slice.length()));
+                case REFINE -> ranks[i] == null ? null : ranks[i].refine(d, slice.length());
+                case NORMS -> normsOf(i, slice, d);
+            };
+        }
+        return perContributor;
+    }
+
+    private record CountPartial(int[] buckets, double l1) {}
+
+    private double[] normsOf(int i, Slice slice, float[] d) {
+        double before = l1(d, slice.length());
+        selections[i].apply(slice, d);
+        return new double[] {before, l1(d, slice.length())};
+    }
+
+    private static double l1(float[] d, int length) {
+        double s = 0;
+        for (int j = 0; j < length; j++) {
+            s += Math.abs(d[j]);
+        }
+        return s;
+    }
+
+    @Override
+    public void endPass(int pass, List<Object> partials) {
+        for (int i = 0; i < k; i++) {
+            switch (passes.get(pass)) {
+                case COUNT -> endCount(i, partials);
+                case REFINE -> endRefine(i, partials);
+                case NORMS -> endNorms(i, partials);
+            }
+        }
+    }
+
+    private void endCount(int i, List<Object> partials) {
+        if (ranks[i] == null) {
+            return;
+        }
+        List<int[]> buckets = new ArrayList<>(partials.size());
+        for (Object p : partials) {
+            buckets.add(((CountPartial) ((Object[]) p)[i]).buckets());
+        }
+        ranks[i].endCount(buckets);
+    }
+
+    private void endRefine(int i, List<Object> partials) {
+        if (ranks[i] == null) {
+            return;
+        }
+        List<MagnitudeRanks.Refinement> refinements = new ArrayList<>(partials.size());
+        for (Object p : partials) {
+            refinements.add((MagnitudeRanks.Refinement) ((Object[]) p)[i]);
+        }
+        ranks[i].endRefine(refinements);
+        selections[i] = method.sparsifier() == Sparsifier.MAGNITUDE ? topK(i) : outliers(i);
+    }
+
+    private Selection topK(int i) {
+        MagnitudeRanks.Threshold t = ranks[i].threshold(0);
+        long keep = (long) Math.floor(density[i] * n);
+        long above = n - t.below() - t.equal();
+        return new Selection.TopK(t, keep - above);
+    }
+
+    private Selection outliers(int i) {
+        long target = (long) Math.floor(density[i] * n);
+        long top = (long) Math.floor(gamma[i] * n);
+        long bottom = n - target - top;
+        if (bottom < 0) {
+            top += bottom;
+            bottom = 0;
+        }
+        MagnitudeRanks.Threshold lower = bottom > 0 ? ranks[i].threshold(0) : null;
+        MagnitudeRanks.Threshold upper = top > 0 ? ranks[i].threshold(bottom > 0 ? 1 : 0) : null;
+        return new Selection.Outliers(lower, bottom, upper, n - top);
+    }
+
+    private void endNorms(int i, List<Object> partials) {
+        double before = 0;
+        double after = 0;
+        for (Object p : partials) {
+            double[] norms = (double[]) ((Object[]) p)[i];
+            before += norms[0];
+            after += norms[1];
+        }
+        if (sparsifies(i) && before >= 1e-7 && after >= 1e-7) {
+            scale[i] = (float) (before / after);
+        }
+    }
+
+    @Override
+    public void merge(Slice slice, float[] out) {
+        int len = slice.length();
+        float[][] d = slice.deltas();
+        for (int i = 0; i < k; i++) {
+            selections[i].apply(slice, d[i]);
+            float factor = weights[i] * rescaleFactor(i);
+            for (int j = 0; j < len; j++) {
+                d[i][j] *= factor;
+            }
+        }
+        if (method.consensus()) {
+            combineWithConsensus(d, len, out);
+        } else {
+            combineLinearly(d, len, out);
+        }
+        float[] base = slice.base();
+        for (int j = 0; j < len; j++) {
+            out[j] = base[j] + lambda * out[j];
+        }
+    }
+
+    private float rescaleFactor(int i) {
+        if (!rescale || !sparsifies(i)) {
+            return 1f;
+        }
+        return rescaleMode.equals("l1") ? scale[i] : (float) (1.0 / density[i]);
+    }
+
+    private void combineLinearly(float[][] w, int len, float[] out) {
+        float div = 0;
+        for (int i = 0; i < k; i++) {
+            div += weights[i];
+        }
+        if (Math.abs(div) < 1e-8f) {
+            div = 1f;
+        }
+        for (int j = 0; j < len; j++) {
+            float sum = 0;
+            for (int i = 0; i < k; i++) {
+                sum += w[i][j];
+            }
+            out[j] = normalize ? sum / div : sum;
+        }
+    }
+
+    /** TIES "elect" by sum: keep the weighted entries whose sign matches the sign of their sum (0 elects +). */
+    private void combineWithConsensus(float[][] w, int len, float[] out) {
+        for (int j = 0; j < len; j++) {
+            float total = 0;
+            for (int i = 0; i < k; i++) {
+                total += w[i][j];
+            }
+            boolean positive = total >= 0;
+            float mixed = 0;
+            float div = 0;
+            for (int i = 0; i < k; i++) {
+                float v = w[i][j];
+                if (positive ? v > 0 : v < 0) {
+                    mixed += v;
+                    div += weights[i];
+                }
+            }
+            if (div == 0) {
+                div = 1f;
+            }
+            out[j] = normalize ? mixed / div : mixed;
+        }
+    }
+}

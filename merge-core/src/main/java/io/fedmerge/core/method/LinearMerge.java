@@ -1,0 +1,65 @@
+package io.fedmerge.core.method;
+
+import java.util.List;
+
+/**
+ * mergekit's {@code linear}: a weighted average of the full weights θᵢ = θ₀ + Δᵢ (MERGE_METHODS §5.1). With
+ * {@code normalize: false} and Σw ≠ 1 the base is scaled by Σw, exactly as mergekit does.
+ */
+public final class LinearMerge implements MergeMethod {
+    private static final List<ParameterSpec> PARAMETERS =
+            List.of(ParameterSpec.WEIGHT, ParameterSpec.flag("normalize", true));
+
+    @Override
+    public String name() {
+        return "linear";
+    }
+
+    @Override
+    public List<ParameterSpec> parameters() {
+        return PARAMETERS;
+    }
+
+    @Override
+    public boolean baseEntryTakesPart() {
+        return true;
+    }
+
+    @Override
+    public void validate(TensorContext context) {
+        if (!context.params().flag("normalize")) {
+            return;
+        }
+        double sum = 0;
+        for (double w : context.params().perModel("weight")) {
+            sum += w;
+        }
+        if (Math.abs(sum) < 1e-8) {
+            throw new io.fedmerge.core.config.ConfigException("linear with normalize: the weights sum to " + sum
+                    + " for tensor " + context.tensorName() + "; normalising would divide by zero. Change the"
+                    + " weights or set normalize: false");
+        }
+    }
+
+    @Override
+    public TensorMerge forTensor(TensorContext context) {
+        double[] w = context.params().perModel("weight");
+        float[] weights = new float[w.length];
+        float sum = 0;
+        for (int i = 0; i < w.length; i++) {
+            weights[i] = (float) w[i];
+            sum += weights[i];
+        }
+        float divisor = context.params().flag("normalize") ? sum : 1f;
+        return (slice, out) -> {
+            float[] base = slice.base();
+            for (int j = 0; j < slice.length(); j++) {
+                float acc = 0;
+                for (int i = 0; i < weights.length; i++) {
+                    acc += weights[i] * (base[j] + slice.deltas()[i][j]);
+                }
+                out[j] = acc / divisor;
+            }
+        };
+    }
+}

@@ -1,0 +1,22 @@
+package io.fedmerge.core.method;
+
+import java.util.List;
+
+/** A merge method, registered under mergekit's name. */
+public interface MergeMethod {
+
+    String name();
+
+    /** Every parameter the method accepts; any other key in a config is an error. */
+    List<ParameterSpec> parameters();
+
+    /** Rules between parameters, checked for every tensor before anything is written. */
+    default void validate(TensorContext context) {}
+
+    /** Whether a models[] entry naming the base itself takes part (as a zero delta) or is dropped. */
+    default boolean baseEntryTakesPart() {
+        return false;
+    }
+
+    TensorMerge forTensor(TensorContext context);
+}

@@ -1,0 +1,38 @@
+package io.fedmerge.core.method;
+
+import io.fedmerge.core.config.ConfigException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Every merge method, under mergekit's names, with mergekit's defaults (MERGE_METHODS §3.5). */
+public final class MethodRegistry {
+    private final Map<String, MergeMethod> methods = new LinkedHashMap<>();
+
+    public MethodRegistry() {
+        register(new LinearMerge());
+        register(new GeneralizedTaskArithmetic("task_arithmetic", Sparsifier.NONE, false, false, false));
+        register(new GeneralizedTaskArithmetic("ties", Sparsifier.MAGNITUDE, true, true, false));
+        register(new GeneralizedTaskArithmetic("dare_ties", Sparsifier.RANDOM, true, false, true));
+        register(new GeneralizedTaskArithmetic("dare_linear", Sparsifier.RANDOM, false, false, true));
+        register(new GeneralizedTaskArithmetic("breadcrumbs", Sparsifier.MAGNITUDE_OUTLIERS, false, false, false));
+        register(new GeneralizedTaskArithmetic("breadcrumbs_ties", Sparsifier.MAGNITUDE_OUTLIERS, true, false, false));
+    }
+
+    private void register(MergeMethod m) {
+        methods.put(m.name(), m);
+    }
+
+    public MergeMethod get(String name) {
+        MergeMethod m = methods.get(name);
+        if (m == null) {
+            throw new ConfigException("unknown merge_method '" + name + "'; available: "
+                    + String.join(", ", methods.keySet()));
+        }
+        return m;
+    }
+
+    public List<String> names() {
+        return List.copyOf(methods.keySet());
+    }
+}

@@ -1,0 +1,64 @@
+package io.fedmerge.core.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Converts between little-endian tensor bytes and float32 working arrays. Every merge computes in float32, so this
+ * is the one place where dtypes matter.
+ */
+public final class FloatCodec {
+    private static final ValueLayout.OfFloat F32_LE =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort I16_LE =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private FloatCodec() {}
+
+    /** Decodes {@code count} elements of {@code dtype} starting at byte {@code byteOffset} of {@code src}. */
+    public static void decode(MemorySegment src, long byteOffset, DType dtype, float[] dst, int dstIndex, int count) {
+        switch (dtype) {
+            case F32 -> MemorySegment.copy(src, F32_LE, byteOffset, dst, dstIndex, count);
+            case BF16 -> {
+                for (int i = 0; i < count; i++) {
+                    short bits = src.get(I16_LE, byteOffset + 2L * i);
+                    dst[dstIndex + i] = Float.intBitsToFloat((bits & 0xFFFF) << 16);
+                }
+            }
+            case F16 -> {
+                for (int i = 0; i < count; i++) {
+                    dst[dstIndex + i] = Float.float16ToFloat(src.get(I16_LE, byteOffset + 2L * i));
+                }
+            }
+        }
+    }
+
+    /** Encodes {@code count} floats into {@code dst} (little-endian {@code dtype}) starting at byte 0. */
+    public static void encode(float[] src, int srcIndex, int count, DType dtype, MemorySegment dst) {
+        switch (dtype) {
+            case F32 -> MemorySegment.copy(src, srcIndex, dst, F32_LE, 0, count);
+            case BF16 -> {
+                for (int i = 0; i < count; i++) {
+                    dst.set(I16_LE, 2L * i, Bf16.fromFloat(src[srcIndex + i]));
+                }
+            }
+            case F16 -> {
+                for (int i = 0; i < count; i++) {
+                    dst.set(I16_LE, 2L * i, Float.floatToFloat16(src[srcIndex + i]));
+                }
+            }
+        }
+    }
+
+    /** Index of the first NaN or infinite value in {@code values[0, count)}, or -1. */
+    public static int firstNonFinite(float[] values, int count) {
+        for (int i = 0; i < count; i++) {
+            // Exponent all ones means Inf or NaN; checking bits avoids two comparisons per element.
+            if ((Float.floatToRawIntBits(values[i]) & 0x7F800000) == 0x7F800000) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
