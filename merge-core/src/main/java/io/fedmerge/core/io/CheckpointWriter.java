@@ -38,7 +38,9 @@ public final class CheckpointWriter implements AutoCloseable {
         List<List<TensorSpec>> plan = planShards(tensors, maxShardBytes);
         try {
             Files.createDirectories(this.target.getParent());
-            this.staging = Files.createTempDirectory(this.target.getParent(), "." + this.target.getFileName() + ".partial-");
+            // A plain directory (not createTempDirectory) so the published checkpoint gets the user's umask.
+            this.staging = Files.createDirectory(this.target.resolveSibling("." + this.target.getFileName()
+                    + ".partial-" + Long.toHexString(System.nanoTime())));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a staging directory beside " + this.target, e);
         }

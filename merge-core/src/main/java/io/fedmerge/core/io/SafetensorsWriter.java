@@ -3,6 +3,7 @@ package io.fedmerge.core.io;
 import io.fedmerge.core.tensor.FloatCodec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -29,7 +30,8 @@ public final class SafetensorsWriter implements AutoCloseable {
     private final FileChannel channel;
     private final long dataStart;
     private final Map<String, Placed> placed = new LinkedHashMap<>();
-    private final ThreadLocal<byte[]> scratch = new ThreadLocal<>();
+    /** Native scratch per writing thread: vector stores into it are intrinsified, and writes need no extra copy. */
+    private final ThreadLocal<MemorySegment> scratch = new ThreadLocal<>();
 
     private record Placed(TensorSpec spec, long begin) {}
 
@@ -88,13 +90,13 @@ public final class SafetensorsWriter implements AutoCloseable {
         Placed p = placed.get(tensor);
         int size = p.spec().dtype().byteSize();
         int bytes = count * size;
-        byte[] buf = scratch.get();
-        if (buf == null || buf.length < bytes) {
-            buf = new byte[bytes];
+        MemorySegment buf = scratch.get();
+        if (buf == null || buf.byteSize() < bytes) {
+            buf = Arena.ofAuto().allocate(bytes, 64);
             scratch.set(buf);
         }
-        FloatCodec.encode(values, 0, count, p.spec().dtype(), MemorySegment.ofArray(buf));
-        writeRaw(tensor, first * size, ByteBuffer.wrap(buf, 0, bytes));
+        FloatCodec.encode(values, 0, count, p.spec().dtype(), buf);
+        writeRaw(tensor, first * size, buf.asSlice(0, bytes).asByteBuffer());
     }
 
     /** Writes raw little-endian tensor bytes at byte {@code byteOffset} of the tensor. */

@@ -261,12 +261,18 @@ final class GtaTensorMerge implements TensorMerge {
         if (Math.abs(div) < 1e-8f) {
             div = 1f;
         }
-        for (int j = 0; j < len; j++) {
-            float sum = 0;
-            for (int i = 0; i < k; i++) {
-                sum += w[i][j];
+        // Contributor-major loops so the element loop vectorises; the sum order per element is still i = 1..K.
+        java.util.Arrays.fill(out, 0, len, 0f);
+        for (int i = 0; i < k; i++) {
+            float[] wi = w[i];
+            for (int j = 0; j < len; j++) {
+                out[j] += wi[j];
             }
-            out[j] = normalize ? sum / div : sum;
+        }
+        if (normalize) {
+            for (int j = 0; j < len; j++) {
+                out[j] /= div;
+            }
         }
     }
 

@@ -53,12 +53,18 @@ public final class LinearMerge implements MergeMethod {
         float divisor = context.params().flag("normalize") ? sum : 1f;
         return (slice, out) -> {
             float[] base = slice.base();
-            for (int j = 0; j < slice.length(); j++) {
-                float acc = 0;
-                for (int i = 0; i < weights.length; i++) {
-                    acc += weights[i] * (base[j] + slice.deltas()[i][j]);
+            int len = slice.length();
+            java.util.Arrays.fill(out, 0, len, 0f);
+            // Contributor-major so the element loop vectorises; per element the sum still runs i = 1..K.
+            for (int i = 0; i < weights.length; i++) {
+                float wi = weights[i];
+                float[] d = slice.deltas()[i];
+                for (int j = 0; j < len; j++) {
+                    out[j] += wi * (base[j] + d[j]);
                 }
-                out[j] = acc / divisor;
+            }
+            for (int j = 0; j < len; j++) {
+                out[j] /= divisor;
             }
         };
     }

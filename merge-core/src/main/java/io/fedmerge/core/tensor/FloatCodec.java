@@ -14,14 +14,34 @@ public final class FloatCodec {
     private static final ValueLayout.OfShort I16_LE =
             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+    /** Set {@code -Dfedmerge.simd=false} to use only the scalar kernels (the reference the SIMD ones are tested against). */
+    private static final boolean SIMD = simdAvailable();
+
     private FloatCodec() {}
+
+    private static boolean simdAvailable() {
+        if (!Boolean.parseBoolean(System.getProperty("fedmerge.simd", "true"))) {
+            return false;
+        }
+        try {
+            Class.forName("jdk.incubator.vector.FloatVector");
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false; // run without --add-modules jdk.incubator.vector: scalar kernels only
+        }
+    }
+
+    public static boolean simdEnabled() {
+        return SIMD;
+    }
 
     /** Decodes {@code count} elements of {@code dtype} starting at byte {@code byteOffset} of {@code src}. */
     public static void decode(MemorySegment src, long byteOffset, DType dtype, float[] dst, int dstIndex, int count) {
         switch (dtype) {
             case F32 -> MemorySegment.copy(src, F32_LE, byteOffset, dst, dstIndex, count);
             case BF16 -> {
-                for (int i = 0; i < count; i++) {
+                int done = SIMD ? SimdCodec.decodeBf16(src, byteOffset, dst, dstIndex, count) : 0;
+                for (int i = done; i < count; i++) {
                     short bits = src.get(I16_LE, byteOffset + 2L * i);
                     dst[dstIndex + i] = Float.intBitsToFloat((bits & 0xFFFF) << 16);
                 }
@@ -39,7 +59,8 @@ public final class FloatCodec {
         switch (dtype) {
             case F32 -> MemorySegment.copy(src, srcIndex, dst, F32_LE, 0, count);
             case BF16 -> {
-                for (int i = 0; i < count; i++) {
+                int done = SIMD ? SimdCodec.encodeBf16(src, srcIndex, count, dst) : 0;
+                for (int i = done; i < count; i++) {
                     dst.set(I16_LE, 2L * i, Bf16.fromFloat(src[srcIndex + i]));
                 }
             }
@@ -53,6 +74,9 @@ public final class FloatCodec {
 
     /** Index of the first NaN or infinite value in {@code values[0, count)}, or -1. */
     public static int firstNonFinite(float[] values, int count) {
+        if (SIMD && !SimdCodec.anyNonFinite(values, count)) {
+            return -1;
+        }
         for (int i = 0; i < count; i++) {
             // Exponent all ones means Inf or NaN; checking bits avoids two comparisons per element.
             if ((Float.floatToRawIntBits(values[i]) & 0x7F800000) == 0x7F800000) {

@@ -1,0 +1,176 @@
+package io.fedmerge.core.bench;
+
+import io.fedmerge.core.config.MergeConfigParser;
+import io.fedmerge.core.generate.CheckpointGenerator;
+import io.fedmerge.core.generate.ModelShape;
+import io.fedmerge.core.io.Checkpoint;
+import io.fedmerge.core.io.CheckpointWriter;
+import io.fedmerge.core.io.FileTrees;
+import io.fedmerge.core.io.SafetensorsFile;
+import io.fedmerge.core.io.SafetensorsWriter;
+import io.fedmerge.core.io.TensorInfo;
+import io.fedmerge.core.io.TensorSpec;
+import io.fedmerge.core.method.MethodRegistry;
+import io.fedmerge.core.plan.MergeExecutor;
+import io.fedmerge.core.plan.MergePlan;
+import io.fedmerge.core.plan.MergePlanner;
+import io.fedmerge.core.plan.MergeProgress;
+import io.fedmerge.core.plan.TensorMergeRunner;
+import io.fedmerge.core.tensor.DType;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Merge throughput against the physical limit of the same machine, measured in one run: first a plain copy that
+ * reads every input byte (base and fine-tunes) and writes an output of the merged size, then each method on the same
+ * inputs. Ratios to the copy are what to compare across machines; absolute MB/s on a shared box are noise.
+ */
+public final class MergeBenchmark {
+
+    public record Options(ModelShape shape, int variants, int threads, Path work, List<String> methods,
+            boolean keepModels) {}
+
+    public record Run(String name, double seconds, double ratioToCopy, long peakRssBytes) {}
+
+    public record Report(long inputBytes, long outputBytes, int layers, double copySeconds, long copyPeakRssBytes,
+            List<Run> runs) {
+        public double copyMBps() {
+            return (inputBytes + outputBytes) / 1e6 / copySeconds;
+        }
+    }
+
+    public Report run(Options o, java.io.PrintStream log) {
+        try {
+            Files.createDirectories(o.work());
+            Path models = o.work().resolve("models");
+            if (!Files.isDirectory(models.resolve("base"))) {
+                log.printf("generating base + %d fine-tunes (%d layers) in %s%n", o.variants(), o.shape().layers(),
+                        models);
+                new CheckpointGenerator().generate(models, new CheckpointGenerator.Options(o.shape(), o.variants(),
+                        7, DType.BF16, CheckpointWriter.DEFAULT_SHARD_BYTES, 0, o.threads()), MergeProgress.NONE);
+            }
+            List<Path> inputs = new ArrayList<>();
+            inputs.add(models.resolve("base"));
+            for (int v = 1; v <= o.variants(); v++) {
+                inputs.add(models.resolve("hospital-" + v));
+            }
+            copy(inputs, o.work().resolve("copy-warmup"), o.threads()); // fills the page cache like the runs see it
+            PeakRss.reset();
+            long t0 = System.nanoTime();
+            long[] bytes = copy(inputs, o.work().resolve("copy"), o.threads());
+            double copySeconds = (System.nanoTime() - t0) / 1e9;
+            long copyRss = PeakRss.peakBytes();
+            log.printf("copy: %.2f s, %.0f MB/s (read %d MB, wrote %d MB)%n", copySeconds,
+                    (bytes[0] + bytes[1]) / 1e6 / copySeconds, bytes[0] / 1_000_000, bytes[1] / 1_000_000);
+            List<Run> runs = new ArrayList<>();
+            for (String method : o.methods()) {
+                Run r = merge(method, models, o, copySeconds);
+                log.printf("%-16s %.2f s, ratio to copy %.2f, peak RSS %d MB%n", method, r.seconds(),
+                        r.ratioToCopy(), r.peakRssBytes() / 1_000_000);
+                runs.add(r);
+            }
+            if (!o.keepModels()) {
+                FileTrees.deleteRecursively(models);
+            }
+            return new Report(bytes[0], bytes[1], o.shape().layers(), copySeconds, copyRss, runs);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private Run merge(String method, Path models, Options o, double copySeconds) throws IOException {
+        StringBuilder yaml = new StringBuilder("merge_method: " + method + "\nbase_model: base\nmodels:\n");
+        double w = 1.0 / o.variants();
+        for (int v = 1; v <= o.variants(); v++) {
+            yaml.append("  - model: hospital-").append(v).append("\n    parameters: {weight: ").append(w)
+                    .append(method.equals("linear") || method.equals("task_arithmetic") ? "" : ", density: 0.6")
+                    .append("}\n");
+        }
+        Path config = models.resolve(method + ".yml");
+        Files.writeString(config, yaml);
+        Path out = o.work().resolve("out-" + method);
+        FileTrees.deleteRecursively(out);
+        System.gc();
+        PeakRss.reset();
+        long t0 = System.nanoTime();
+        try (MergePlan plan = new MergePlanner(new MethodRegistry()).plan(MergeConfigParser.parse(config))) {
+            new MergeExecutor(o.threads(), CheckpointWriter.DEFAULT_SHARD_BYTES,
+                    TensorMergeRunner.DEFAULT_SLICE_ELEMENTS).execute(plan, out, MergeProgress.NONE);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        long rss = PeakRss.peakBytes();
+        FileTrees.deleteRecursively(out);
+        return new Run(method, seconds, copySeconds / seconds, rss);
+    }
+
+    /** Reads every tensor byte of every input and writes the base's bytes to a new file; returns {read, written}. */
+    static long[] copy(List<Path> inputs, Path outDir, int threads) throws IOException {
+        FileTrees.deleteRecursively(outDir);
+        Files.createDirectories(outDir);
+        List<Checkpoint> cps = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            for (Path p : inputs) {
+                cps.add(Checkpoint.open(p));
+            }
+            Checkpoint base = cps.getFirst();
+            List<TensorSpec> specs = new ArrayList<>();
+            for (String n : base.tensorNames()) {
+                TensorInfo t = base.info(n);
+                specs.add(new TensorSpec(n, t.dtype(), t.shape()));
+            }
+            long read = 0;
+            try (SafetensorsWriter w = new SafetensorsWriter(outDir.resolve("model.safetensors"), specs, Map.of())) {
+                for (String n : base.tensorNames()) {
+                    read += copyTensor(cps, n, w, pool);
+                }
+                w.sync();
+            }
+            return new long[] {read, base.totalBytes()};
+        } finally {
+            pool.shutdownNow();
+            cps.forEach(Checkpoint::close);
+            FileTrees.deleteRecursively(outDir);
+        }
+    }
+
+    private static long copyTensor(List<Checkpoint> cps, String name, SafetensorsWriter w, ExecutorService pool) {
+        TensorInfo t = cps.getFirst().info(name);
+        long chunk = 8L << 20;
+        List<Future<?>> futures = new ArrayList<>();
+        for (long off = 0; off < t.byteLength(); off += chunk) {
+            long o = off;
+            long len = Math.min(chunk, t.byteLength() - off);
+            futures.add(pool.submit(() -> {
+                byte[] buf = new byte[(int) len];
+                for (int i = cps.size() - 1; i >= 0; i--) {
+                    SafetensorsFile f = cps.get(i).fileOf(name);
+                    try (Arena arena = Arena.ofConfined()) {
+                        MemorySegment seg = f.map(f.tensor(name), o, len, arena);
+                        MemorySegment.copy(seg, 0, MemorySegment.ofArray(buf), 0, len);
+                    }
+                }
+                w.writeRaw(name, o, ByteBuffer.wrap(buf));
+            }));
+        }
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (Exception e) {
+                throw new IllegalStateException("copy failed", e);
+            }
+        }
+        return t.byteLength() * cps.size();
+    }
+}

@@ -1,0 +1,45 @@
+package io.fedmerge.core.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Peak resident set size of this process (Linux /proc), resettable between measured phases. */
+public final class PeakRss {
+    private static final Path STATUS = Path.of("/proc/self/status");
+    private static final Path CLEAR_REFS = Path.of("/proc/self/clear_refs");
+
+    private PeakRss() {}
+
+    /** Resets the peak to the current RSS (writing 5 to clear_refs); false where the kernel does not allow it. */
+    public static boolean reset() {
+        try {
+            Files.writeString(CLEAR_REFS, "5");
+            return true;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    /** VmHWM in bytes, or -1 when unknown (not Linux). */
+    public static long peakBytes() {
+        return field("VmHWM:");
+    }
+
+    public static long currentBytes() {
+        return field("VmRSS:");
+    }
+
+    private static long field(String name) {
+        try {
+            for (String line : Files.readAllLines(STATUS)) {
+                if (line.startsWith(name)) {
+                    return Long.parseLong(line.substring(name.length()).trim().split("\\s+")[0]) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+}

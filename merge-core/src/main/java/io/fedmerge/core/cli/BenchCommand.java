@@ -1,0 +1,91 @@
+package io.fedmerge.core.cli;
+
+import io.fedmerge.core.bench.MergeBenchmark;
+import io.fedmerge.core.generate.ModelShape;
+import io.fedmerge.core.tensor.DType;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import tools.jackson.databind.node.ObjectNode;
+
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (figures go to docs/BENCHMARKS.md).",
+        subcommands = BenchCommand.Merge.class)
+final class BenchCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    @Command(name = "merge", mixinStandardHelpOptions = true,
+            description = "Merge throughput of each method as a ratio to a plain read+write copy of the same bytes, and peak RSS.")
+    static final class Merge implements Callable<Integer> {
+        @Option(names = "--preset", defaultValue = "mistral-7b", description = "Model shapes (default mistral-7b).")
+        String preset;
+
+        @Option(names = "--layers", description = "Number of layers (default: from --size-gb).")
+        Integer layers;
+
+        @Option(names = "--size-gb", defaultValue = "2", description = "Minimum size of each model in GB (bf16).")
+        double sizeGb;
+
+        @Option(names = "--variants", defaultValue = "3", description = "Fine-tunes merged.")
+        int variants;
+
+        @Option(names = "--methods", split = ",", defaultValue = "task_arithmetic,ties,linear",
+                description = "Methods to run (comma-separated).")
+        List<String> methods;
+
+        @Option(names = "--threads", description = "Worker threads (default: number of cores).")
+        int threads = Runtime.getRuntime().availableProcessors();
+
+        @Option(names = "--work", defaultValue = "bench-out", description = "Working directory (models are reused).")
+        Path work;
+
+        @Option(names = "--keep-models", description = "Keep the generated models for another run.")
+        boolean keep;
+
+        @Option(names = "--json", description = "Print the report as JSON on stdout.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            ModelShape shape = ModelShape.preset(preset);
+            shape = layers != null ? shape.withLayers(layers) : shape.withSize(sizeGb, DType.BF16);
+            MergeBenchmark.Report r = new MergeBenchmark().run(
+                    new MergeBenchmark.Options(shape, variants, threads, work, methods, keep), System.err);
+            if (json) {
+                ObjectNode o = Json.object();
+                o.put("layers", r.layers());
+                o.put("threads", threads);
+                o.put("input_bytes", r.inputBytes());
+                o.put("output_bytes", r.outputBytes());
+                o.put("copy_seconds", r.copySeconds());
+                o.put("copy_mb_per_s", r.copyMBps());
+                o.put("copy_peak_rss_bytes", r.copyPeakRssBytes());
+                for (MergeBenchmark.Run run : r.runs()) {
+                    ObjectNode m = o.withArray("methods").addObject();
+                    m.put("method", run.name());
+                    m.put("seconds", run.seconds());
+                    m.put("ratio_to_copy", run.ratioToCopy());
+                    m.put("peak_rss_bytes", run.peakRssBytes());
+                }
+                System.out.println(Json.write(o));
+            } else {
+                System.out.printf("%d layers, %d fine-tunes, read %.0f MB + wrote %.0f MB; copy %.2f s (%.0f MB/s)%n",
+                        r.layers(), variants, r.inputBytes() / 1e6, r.outputBytes() / 1e6, r.copySeconds(),
+                        r.copyMBps());
+                System.out.printf("%-18s %9s %14s %14s%n", "method", "seconds", "ratio to copy", "peak RSS MB");
+                for (MergeBenchmark.Run run : r.runs()) {
+                    System.out.printf("%-18s %9.2f %14.2f %14d%n", run.name(), run.seconds(), run.ratioToCopy(),
+                            run.peakRssBytes() / 1_000_000);
+                }
+            }
+            return 0;
+        }
+    }
+}

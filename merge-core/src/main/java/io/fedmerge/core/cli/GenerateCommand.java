@@ -1,0 +1,78 @@
+package io.fedmerge.core.cli;
+
+import io.fedmerge.core.generate.CheckpointGenerator;
+import io.fedmerge.core.generate.ModelShape;
+import io.fedmerge.core.io.CheckpointWriter;
+import io.fedmerge.core.tensor.DType;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import tools.jackson.databind.node.ObjectNode;
+
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Write a synthetic Mistral-shaped base checkpoint and K hospital fine-tunes (OUT/base, OUT/hospital-1..K).")
+final class GenerateCommand implements Callable<Integer> {
+    @Option(names = "--out", required = true, description = "Directory to create base/ and hospital-N/ in.")
+    Path out;
+
+    @Option(names = "--preset", defaultValue = "tiny",
+            description = "tiny (< 1 MB, tests), small (~70 MB), mistral-7b (real 7B shapes; benchmarks).")
+    String preset;
+
+    @Option(names = "--variants", defaultValue = "3", description = "Number of hospital fine-tunes.")
+    int variants;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed; the same seed gives the same bytes.")
+    long seed;
+
+    @Option(names = "--dtype", defaultValue = "bf16", description = "bf16 (default), f16 or f32.")
+    String dtype;
+
+    @Option(names = "--layers", description = "Override the preset's number of layers.")
+    Integer layers;
+
+    @Option(names = "--size-gb", description = "Choose the number of layers so each model is at least this big.")
+    Double sizeGb;
+
+    @Option(names = "--shard-size", converter = ByteSize.class, paramLabel = "SIZE",
+            description = "Largest shard (default 5GB).")
+    long shardSize = CheckpointWriter.DEFAULT_SHARD_BYTES;
+
+    @Option(names = "--extra-vocab", defaultValue = "0",
+            description = "Extra vocabulary rows in the fine-tunes' embeddings (as fine-tunes that add tokens have).")
+    int extraVocab;
+
+    @Option(names = "--threads", description = "Worker threads (default: number of cores).")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--json", description = "Print a machine-readable summary on stdout.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        DType d = DType.fromUserName(dtype);
+        ModelShape shape = ModelShape.preset(preset);
+        if (layers != null) {
+            shape = shape.withLayers(layers);
+        }
+        if (sizeGb != null) {
+            shape = shape.withSize(sizeGb, d);
+        }
+        CheckpointGenerator.Generated g = new CheckpointGenerator().generate(out,
+                new CheckpointGenerator.Options(shape, variants, seed, d, shardSize, extraVocab, threads),
+                new ProgressBar(System.err, "generate", json));
+        if (json) {
+            ObjectNode o = Json.object();
+            o.put("base", g.base().toString());
+            g.variants().forEach(v -> o.withArray("variants").add(v.toString()));
+            o.put("layers", shape.layers());
+            o.put("bytes_per_model", g.bytesPerModel());
+            System.out.println(Json.write(o));
+        } else {
+            System.out.printf("wrote %s and %d fine-tunes (%d layers, %.1f MB each) under %s%n", g.base().getFileName(),
+                    g.variants().size(), shape.layers(), g.bytesPerModel() / 1e6, out);
+        }
+        return 0;
+    }
+}

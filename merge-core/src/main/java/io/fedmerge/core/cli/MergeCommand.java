@@ -1,0 +1,72 @@
+package io.fedmerge.core.cli;
+
+import io.fedmerge.core.config.MergeConfigParser;
+import io.fedmerge.core.io.CheckpointWriter;
+import io.fedmerge.core.method.MethodRegistry;
+import io.fedmerge.core.plan.MergeExecutor;
+import io.fedmerge.core.plan.MergePlan;
+import io.fedmerge.core.plan.MergePlanner;
+import io.fedmerge.core.plan.MergeResult;
+import io.fedmerge.core.plan.TensorMergeRunner;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tools.jackson.databind.node.ObjectNode;
+
+@Command(name = "merge", mixinStandardHelpOptions = true,
+        description = "Merge models as a mergekit YAML config says, into a Hugging Face checkpoint directory.")
+final class MergeCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "CONFIG", description = "mergekit-style YAML (merge_method, base_model, models, parameters).")
+    Path config;
+
+    @Parameters(index = "1", paramLabel = "OUT_DIR", description = "Output directory; must not exist or be empty.")
+    Path out;
+
+    @Option(names = "--threads", description = "Worker threads (default: number of cores).")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--shard-size", converter = ByteSize.class, paramLabel = "SIZE",
+            description = "Largest output shard, e.g. 5GB (default), 500MB.")
+    long shardSize = CheckpointWriter.DEFAULT_SHARD_BYTES;
+
+    @Option(names = "--slice-elements", hidden = true, description = "Elements per work slice (tuning/tests).")
+    int sliceElements = TensorMergeRunner.DEFAULT_SLICE_ELEMENTS;
+
+    @Option(names = "--json", description = "Print a machine-readable summary on stdout instead of progress.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        CheckpointWriter.checkTargetUsable(out.toAbsolutePath().normalize());
+        MergePlanner planner = new MergePlanner(new MethodRegistry());
+        try (MergePlan plan = planner.plan(MergeConfigParser.parse(config))) {
+            plan.warnings().forEach(w -> System.err.println("warning: " + w));
+            MergeResult r = new MergeExecutor(threads, shardSize, sliceElements)
+                    .execute(plan, out, new ProgressBar(System.err, "merge " + plan.method().name(), json));
+            r.warnings().stream().skip(plan.warnings().size()).distinct()
+                    .forEach(w -> System.err.println("warning: " + w));
+            System.out.println(json ? summary(r) : "merged %d tensors from %d models with %s into %s (%d shard%s,"
+                    .formatted(r.tensors(), r.contributors(), r.method(), r.output(), r.shards(),
+                            r.shards() == 1 ? "" : "s")
+                    + " %.1f MB, %.1f s, %.0f MB/s written)".formatted(r.bytesWritten() / 1e6, r.seconds(),
+                            r.bytesWritten() / 1e6 / Math.max(1e-9, r.seconds())));
+            return 0;
+        }
+    }
+
+    private static String summary(MergeResult r) {
+        ObjectNode o = Json.object();
+        o.put("output", r.output().toString());
+        o.put("method", r.method());
+        o.put("tensors", r.tensors());
+        o.put("contributors", r.contributors());
+        o.put("shards", r.shards());
+        o.put("bytes_written", r.bytesWritten());
+        o.put("seconds", r.seconds());
+        o.put("threads", r.threads());
+        r.warnings().forEach(o.putArray("warnings")::add);
+        return Json.write(o);
+    }
+}

@@ -1,0 +1,116 @@
+package io.fedmerge.core.plan;
+
+import io.fedmerge.core.io.CheckpointWriter;
+import io.fedmerge.core.io.TensorInfo;
+import io.fedmerge.core.io.TensorSpec;
+import io.fedmerge.core.method.TensorContext;
+import io.fedmerge.core.method.TensorMerge;
+import io.fedmerge.core.method.TensorParameters;
+import io.fedmerge.core.tensor.FloatCodec;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Streams a {@link MergePlan} into a checkpoint directory: tensor after tensor in base file order, each cut into
+ * slices that a bounded pool of workers reads, merges and writes at their final offsets. Peak memory is about
+ * threads × (contributors + 2) × slice × 4 bytes plus per-tensor statistics — independent of model size.
+ * Any failure (bad value, full disk, interruption) deletes the staging directory: nothing is published.
+ */
+public final class MergeExecutor {
+    private final int threads;
+    private final long shardBytes;
+    private final int sliceElements;
+
+    public MergeExecutor(int threads, long shardBytes, int sliceElements) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, found " + threads);
+        }
+        this.threads = threads;
+        this.shardBytes = shardBytes;
+        this.sliceElements = sliceElements;
+    }
+
+    public MergeExecutor(int threads) {
+        this(threads, CheckpointWriter.DEFAULT_SHARD_BYTES, TensorMergeRunner.DEFAULT_SLICE_ELEMENTS);
+    }
+
+    public MergeResult execute(MergePlan plan, Path output, MergeProgress progress) {
+        long start = System.nanoTime();
+        List<String> warnings = Collections.synchronizedList(new ArrayList<>(plan.warnings()));
+        CheckpointWriter writer = new CheckpointWriter(output, plan.outputs(), shardBytes, provenance(plan));
+        ExecutorService pool = threads == 1 ? null : Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "fedmerge-worker");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            TensorMergeRunner runner = new TensorMergeRunner(pool, sliceElements);
+            progress.started(plan.outputs().size(), writer.totalBytes());
+            long bytesDone = 0;
+            int done = 0;
+            for (TensorSpec spec : plan.outputs()) {
+                mergeTensor(plan, spec, runner, writer, warnings);
+                bytesDone += spec.byteLength();
+                progress.tensorDone(spec.name(), ++done, bytesDone);
+            }
+            writer.carryFilesFrom(plan.base().directory());
+            writer.addFile("mergekit_config.yml", plan.config().source());
+            Path published = writer.commit();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            return new MergeResult(published, plan.method().name(), plan.outputs().size(), writer.shardCount(),
+                    plan.contributors().size(), writer.totalBytes(), seconds, threads, warnings);
+        } catch (RuntimeException | Error e) {
+            writer.abort();
+            throw e;
+        } finally {
+            if (pool != null) {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    private static void mergeTensor(MergePlan plan, TensorSpec spec, TensorMergeRunner runner,
+            CheckpointWriter writer, List<String> warnings) {
+        String name = spec.name();
+        TensorInfo baseInfo = plan.base().info(name);
+        TensorParameters params = plan.parameters().resolve(name, plan.layers().t(name));
+        long seed = params.global().get("random_seed") instanceof Double d ? d.longValue() : plan.seed();
+        TensorContext ctx = new TensorContext(name, baseInfo.shape(), plan.contributorIds(), params, seed,
+                warnings::add);
+        TensorMerge merge = plan.method().forTensor(ctx);
+        List<DeltaSource> sources = plan.contributors();
+        String baseLabel = "base model " + plan.config().baseModel();
+        runner.run(merge, baseInfo.elementCount(), baseInfo.rowLength(), sources.size(),
+                (first, length, base, deltas) -> {
+                    plan.base().readFloats(name, first, length, base);
+                    requireFinite(base, length, baseLabel, name, first);
+                    for (int i = 0; i < sources.size(); i++) {
+                        sources.get(i).read(name, first, length, base, deltas[i]);
+                        requireFinite(deltas[i], length, "model " + sources.get(i).id(), name, first);
+                    }
+                },
+                (first, values, length) -> writer.write(name, first, values, length));
+    }
+
+    private static void requireFinite(float[] values, int length, String source, String tensor, long first) {
+        int bad = FloatCodec.firstNonFinite(values, length);
+        if (bad >= 0) {
+            throw new NonFiniteValueException(source, tensor, first + bad, values[bad]);
+        }
+    }
+
+    private static Map<String, String> provenance(MergePlan plan) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "pt");
+        meta.put("fedmerge.merge_method", plan.method().name());
+        meta.put("fedmerge.contributors", String.valueOf(plan.contributors().size()));
+        meta.put("fedmerge.producer", "fedmerge/0.1.0");
+        return meta;
+    }
+}

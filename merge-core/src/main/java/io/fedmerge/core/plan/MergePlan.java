@@ -1,0 +1,45 @@
+package io.fedmerge.core.plan;
+
+import io.fedmerge.core.config.MergeConfig;
+import io.fedmerge.core.io.Checkpoint;
+import io.fedmerge.core.io.TensorSpec;
+import io.fedmerge.core.method.MergeMethod;
+import java.util.List;
+
+/**
+ * A merge ready to stream: the open base, every contributor's delta source, the resolved method and the output
+ * tensors. Building it (see {@link MergePlanner}) has already checked everything that can be checked without
+ * reading tensor values.
+ */
+public record MergePlan(
+        MergeConfig config,
+        MergeMethod method,
+        Checkpoint base,
+        List<DeltaSource> contributors,
+        ParameterResolver parameters,
+        LayerPositions layers,
+        List<TensorSpec> outputs,
+        long seed,
+        List<String> warnings) implements AutoCloseable {
+
+    public MergePlan {
+        contributors = List.copyOf(contributors);
+        outputs = List.copyOf(outputs);
+        warnings = List.copyOf(warnings);
+    }
+
+    public List<String> contributorIds() {
+        return contributors.stream().map(DeltaSource::id).toList();
+    }
+
+    /** Bytes the merge reads: the base once per pass-free merge plus each contributor's stored tensors. */
+    public long outputBytes() {
+        return outputs.stream().mapToLong(TensorSpec::byteLength).sum();
+    }
+
+    @Override
+    public void close() {
+        base.close();
+        contributors.forEach(DeltaSource::close);
+    }
+}

@@ -1,0 +1,160 @@
+package io.fedmerge.core.plan;
+
+import io.fedmerge.core.config.ConfigException;
+import io.fedmerge.core.config.MergeConfig;
+import io.fedmerge.core.config.ModelEntry;
+import io.fedmerge.core.io.Checkpoint;
+import io.fedmerge.core.io.CheckpointDigest;
+import io.fedmerge.core.io.TensorInfo;
+import io.fedmerge.core.io.TensorSpec;
+import io.fedmerge.core.method.MergeMethod;
+import io.fedmerge.core.method.MethodRegistry;
+import io.fedmerge.core.method.TensorContext;
+import io.fedmerge.core.method.TensorParameters;
+import io.fedmerge.core.taskvector.TaskVectorFormat;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Turns a config into a {@link MergePlan}: opens every model, checks tensor names, shapes and base digests, and
+ * resolves and validates the parameters of every tensor. Nothing is written and no tensor value is read (except the
+ * base digest when task vectors are involved), so every configuration error surfaces in seconds.
+ */
+public final class MergePlanner {
+    private final MethodRegistry registry;
+
+    public MergePlanner(MethodRegistry registry) {
+        this.registry = registry;
+    }
+
+    public MergePlan plan(MergeConfig config) {
+        MergeMethod method = registry.get(config.mergeMethod());
+        Path basePath = config.resolve(config.baseModel());
+        Checkpoint base = Checkpoint.open(basePath);
+        List<DeltaSource> contributors = new ArrayList<>();
+        try {
+            if (TaskVectorFormat.isTaskVector(base)) {
+                throw new ConfigException("base_model " + basePath + " is a task vector, not a model checkpoint");
+            }
+            List<String> warnings = new ArrayList<>();
+            List<ModelEntry> entries = new ArrayList<>();
+            BaseDigest digest = new BaseDigest(base);
+            for (ModelEntry entry : config.models()) {
+                DeltaSource source = open(entry, config, basePath, base, method, digest, warnings);
+                if (source != null) {
+                    contributors.add(source);
+                    entries.add(entry);
+                }
+            }
+            if (contributors.isEmpty()) {
+                throw new ConfigException("models lists nothing to merge besides the base model");
+            }
+            checkDistinctIds(contributors);
+            ParameterResolver resolver = new ParameterResolver(method, entries, config.parameters());
+            LayerPositions layers = LayerPositions.of(base.tensorNames(), configuredLayers(base));
+            long seed = validateEveryTensor(method, base, resolver, layers, contributors, warnings);
+            List<TensorSpec> outputs = new ArrayList<>();
+            for (String name : base.tensorNames()) {
+                TensorInfo t = base.info(name);
+                outputs.add(new TensorSpec(name, config.outputDtype(t.dtype()), t.shape()));
+            }
+            return new MergePlan(config, method, base, contributors, resolver, layers, outputs, seed, warnings);
+        } catch (RuntimeException e) {
+            base.close();
+            contributors.forEach(DeltaSource::close);
+            throw e;
+        }
+    }
+
+    private DeltaSource open(ModelEntry entry, MergeConfig config, Path basePath, Checkpoint base,
+            MergeMethod method, BaseDigest digest, List<String> warnings) {
+        Path path = config.resolve(entry.model());
+        if (path.toAbsolutePath().normalize().equals(basePath.toAbsolutePath().normalize())) {
+            if (method.baseEntryTakesPart()) {
+                return new ZeroDelta(entry.model());
+            }
+            warnings.add("models lists the base model " + entry.model() + "; " + method.name()
+                    + " merges deltas from the base, so that entry adds nothing and is skipped");
+            return null;
+        }
+        Checkpoint model = Checkpoint.open(path);
+        try {
+            if (TaskVectorFormat.isTaskVector(model)) {
+                String declared = model.metadata().get(TaskVectorFormat.BASE_DIGEST);
+                String actual = digest.get();
+                if (!actual.equals(declared)) {
+                    throw new IncompatibleModelException("task vector " + path + " was made against base digest "
+                            + declared + " but base_model " + basePath + " has digest " + actual
+                            + "; rebuild the task vector against this base (fedmerge task-vector)");
+                }
+                warnings.addAll(TensorSetCheck.check(base, model, "task vector " + entry.model(), false));
+                return new StoredDelta(entry.model(), model);
+            }
+            warnings.addAll(TensorSetCheck.check(base, model, "model " + entry.model(), true));
+            return new CheckpointDelta(entry.model(), model);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    private static void checkDistinctIds(List<DeltaSource> contributors) {
+        Set<String> seen = new HashSet<>();
+        for (DeltaSource c : contributors) {
+            if (!seen.add(c.id())) {
+                throw new ConfigException("model " + c.id() + " is listed twice in models");
+            }
+        }
+    }
+
+    private static long validateEveryTensor(MergeMethod method, Checkpoint base, ParameterResolver resolver,
+            LayerPositions layers, List<DeltaSource> contributors, List<String> warnings) {
+        List<String> ids = contributors.stream().map(DeltaSource::id).toList();
+        long seed = 0;
+        for (String name : base.tensorNames()) {
+            TensorParameters params = resolver.resolve(name, layers.t(name));
+            if (params.global().get("random_seed") instanceof Double d) {
+                seed = d.longValue();
+            }
+            method.validate(new TensorContext(name, base.info(name).shape(), ids, params, seed, warnings::add));
+        }
+        return seed;
+    }
+
+    private static Integer configuredLayers(Checkpoint base) {
+        String json = base.configJson();
+        if (json == null) {
+            return null;
+        }
+        try {
+            JsonNode n = JsonMapper.builder().build().readTree(json).get("num_hidden_layers");
+            return n != null && n.canConvertToInt() ? n.intValue() : null;
+        } catch (JacksonException e) {
+            throw new ConfigException(base.directory().resolve(Checkpoint.CONFIG_FILE) + " is not valid JSON: "
+                    + e.getOriginalMessage());
+        }
+    }
+
+    /** The base digest costs a full read of the base, so it is computed only when a task vector asks for it. */
+    private static final class BaseDigest {
+        private final Checkpoint base;
+        private String value;
+
+        BaseDigest(Checkpoint base) {
+            this.base = base;
+        }
+
+        String get() {
+            if (value == null) {
+                value = CheckpointDigest.of(base);
+            }
+            return value;
+        }
+    }
+}

@@ -1,0 +1,20 @@
+package io.fedmerge.core.plan;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** What a finished merge produced. */
+public record MergeResult(
+        Path output,
+        String method,
+        int tensors,
+        int shards,
+        int contributors,
+        long bytesWritten,
+        double seconds,
+        int threads,
+        List<String> warnings) {
+    public MergeResult {
+        warnings = List.copyOf(warnings);
+    }
+}
