@@ -40,7 +40,7 @@ class CheckpointTest {
         Path sharded = writeModel("sharded", 20);
         assertThat(single.resolve(Checkpoint.SINGLE_FILE)).exists();
         assertThat(sharded.resolve(Checkpoint.INDEX_FILE)).exists();
-        assertThat(sharded.resolve("model-00001-of-00003.safetensors")).exists();
+        assertThat(sharded.resolve("model-00001-of-00002.safetensors")).exists();
         try (Checkpoint a = Checkpoint.open(single); Checkpoint b = Checkpoint.open(sharded)) {
             assertThat(a.tensorNames()).containsExactly("a", "b", "c");
             assertThat(b.tensorNames()).containsExactly("a", "b", "c");
@@ -77,17 +77,17 @@ class CheckpointTest {
     @Test
     void refusesAnIndexThatNamesAMissingShard() throws Exception {
         Path sharded = writeModel("sharded", 20);
-        Files.delete(sharded.resolve("model-00002-of-00003.safetensors"));
+        Files.delete(sharded.resolve("model-00002-of-00002.safetensors"));
         assertThatThrownBy(() -> Checkpoint.open(sharded))
                 .isInstanceOf(InvalidSafetensorsException.class)
-                .hasMessageContainingAll("shard 'model-00002-of-00003.safetensors'", "is missing");
+                .hasMessageContainingAll("shard 'model-00002-of-00002.safetensors'", "is missing");
     }
 
     @Test
     void refusesAnIndexThatDisagreesWithTheShards() throws Exception {
         Path sharded = writeModel("sharded", 20);
         Path index = sharded.resolve(Checkpoint.INDEX_FILE);
-        Files.writeString(index, Files.readString(index).replace("\"b\" : \"model-00002", "\"b\" : \"model-00003"));
+        Files.writeString(index, Files.readString(index).replace("\"a\" : \"model-00001", "\"a\" : \"model-00002"));
         assertThatThrownBy(() -> Checkpoint.open(sharded))
                 .isInstanceOf(InvalidSafetensorsException.class)
                 .hasMessageContaining("does not contain it");
