@@ -158,6 +158,12 @@ public final class Checkpoint implements AutoCloseable {
         f.readFloats(f.tensor(name), first, count, dst);
     }
 
+    /** Maps elements [first, first + count) of tensor {@code name} for the life of {@code arena}. */
+    public MappedElements mapElements(String name, long first, int count, java.lang.foreign.Arena arena) {
+        SafetensorsFile f = fileByTensor.get(name);
+        return f.mapElements(f.tensor(name), first, count, arena);
+    }
+
     /** Reads config.json as text, or null if the checkpoint has none. */
     public String configJson() {
         Path config = directory().resolve(CONFIG_FILE);

@@ -124,6 +124,14 @@ public final class SafetensorsFile implements AutoCloseable {
         }
     }
 
+    /** Maps elements [{@code first}, {@code first + count}) of {@code t} for the life of {@code arena}. */
+    public MappedElements mapElements(TensorInfo t, long first, int count, Arena arena) {
+        int size = t.dtype().byteSize();
+        MemorySegment segment = map(t, first * size, (long) count * size, arena);
+        PageReadahead.populate(segment);
+        return new MappedElements(segment, t.dtype());
+    }
+
     /** Decodes elements [{@code first}, {@code first + count}) of {@code t} into {@code dst[0, count)} as float32. */
     public void readFloats(TensorInfo t, long first, int count, float[] dst) {
         if (count == 0) {

@@ -127,26 +127,98 @@ final class GtaTensorMerge implements TensorMerge {
     }
 
     @Override
-    public Object sliceStats(int pass, Slice slice) {
-        Object[] perContributor = new Object[k];
-        for (int i = 0; i < k; i++) {
-            float[] d = slice.deltas()[i];
-            perContributor[i] = switch (passes.get(pass)) {
-                case COUNT -> ranks[i] == null ? null
-                        : new CountPartial(MagnitudeRanks.countBuckets(d, slice.length()), l1(d, slice.length()));
-                case REFINE -> ranks[i] == null ? null : ranks[i].refine(d, slice.length());
-                case NORMS -> normsOf(i, slice, d);
-            };
-        }
-        return perContributor;
+    public SliceAccumulator accumulator(int pass, int slice) {
+        return switch (passes.get(pass)) {
+            case COUNT -> new CountAccumulator();
+            case REFINE -> new RefineAccumulator();
+            case NORMS -> new NormsAccumulator(slice);
+        };
     }
 
-    private record CountPartial(int[] buckets, double l1) {}
+    /** Bucket counts of the rank-selected contributors, folded into their totals when the slice ends. */
+    private final class CountAccumulator implements SliceAccumulator {
+        private final int[][] counts = new int[k][];
 
-    private double[] normsOf(int i, Slice slice, float[] d) {
-        double before = l1(d, slice.length());
-        selections[i].apply(slice, d);
-        return new double[] {before, l1(d, slice.length())};
+        @Override
+        public void accept(Slice block) {
+            for (int i = 0; i < k; i++) {
+                if (ranks[i] != null) {
+                    if (counts[i] == null) {
+                        counts[i] = new int[MagnitudeRanks.BUCKETS];
+                    }
+                    MagnitudeRanks.count(counts[i], block.deltas()[i], block.length());
+                }
+            }
+        }
+
+        @Override
+        public void finish() {
+            for (int i = 0; i < k; i++) {
+                if (counts[i] != null) {
+                    ranks[i].addCounts(counts[i]);
+                    counts[i] = null;
+                }
+            }
+        }
+    }
+
+    private final class RefineAccumulator implements SliceAccumulator {
+        private final MagnitudeRanks.Collector[] collectors = new MagnitudeRanks.Collector[k];
+        private final MagnitudeRanks.Refinement[] refinements = new MagnitudeRanks.Refinement[k];
+
+        RefineAccumulator() {
+            for (int i = 0; i < k; i++) {
+                collectors[i] = ranks[i] == null ? null : ranks[i].collector();
+            }
+        }
+
+        @Override
+        public void accept(Slice block) {
+            for (int i = 0; i < k; i++) {
+                if (collectors[i] != null) {
+                    collectors[i].accept(block.deltas()[i], block.length());
+                }
+            }
+        }
+
+        @Override
+        public void finish() {
+            for (int i = 0; i < k; i++) {
+                if (collectors[i] != null) {
+                    refinements[i] = collectors[i].finish();
+                    collectors[i] = null;
+                }
+            }
+        }
+    }
+
+    /** L1 norms before and after sparsification, for the l1 rescale; summed per slice, then in slice order. */
+    private final class NormsAccumulator implements SliceAccumulator {
+        private final double[] before = new double[k];
+        private final double[] after = new double[k];
+        private final Selection.Cursor[] cursors;
+
+        NormsAccumulator(int slice) {
+            cursors = cursors(slice);
+        }
+
+        @Override
+        public void accept(Slice block) {
+            for (int i = 0; i < k; i++) {
+                float[] d = block.deltas()[i];
+                before[i] += l1(d, block.length());
+                cursors[i].apply(block, d);
+                after[i] += l1(d, block.length());
+            }
+        }
+    }
+
+    private Selection.Cursor[] cursors(int slice) {
+        Selection.Cursor[] c = new Selection.Cursor[k];
+        for (int i = 0; i < k; i++) {
+            c[i] = selections[i].cursor(slice);
+        }
+        return c;
     }
 
     private static double l1(float[] d, int length) {
@@ -158,34 +230,27 @@ final class GtaTensorMerge implements TensorMerge {
     }
 
     @Override
-    public void endPass(int pass, List<Object> partials) {
+    public void endPass(int pass, List<SliceAccumulator> slices) {
         for (int i = 0; i < k; i++) {
             switch (passes.get(pass)) {
-                case COUNT -> endCount(i, partials);
-                case REFINE -> endRefine(i, partials);
-                case NORMS -> endNorms(i, partials);
+                case COUNT -> {
+                    if (ranks[i] != null) {
+                        ranks[i].endCount();
+                    }
+                }
+                case REFINE -> endRefine(i, slices);
+                case NORMS -> endNorms(i, slices);
             }
         }
     }
 
-    private void endCount(int i, List<Object> partials) {
+    private void endRefine(int i, List<SliceAccumulator> slices) {
         if (ranks[i] == null) {
             return;
         }
-        List<int[]> buckets = new ArrayList<>(partials.size());
-        for (Object p : partials) {
-            buckets.add(((CountPartial) ((Object[]) p)[i]).buckets());
-        }
-        ranks[i].endCount(buckets);
-    }
-
-    private void endRefine(int i, List<Object> partials) {
-        if (ranks[i] == null) {
-            return;
-        }
-        List<MagnitudeRanks.Refinement> refinements = new ArrayList<>(partials.size());
-        for (Object p : partials) {
-            refinements.add((MagnitudeRanks.Refinement) ((Object[]) p)[i]);
+        List<MagnitudeRanks.Refinement> refinements = new ArrayList<>(slices.size());
+        for (SliceAccumulator a : slices) {
+            refinements.add(((RefineAccumulator) a).refinements[i]);
         }
         ranks[i].endRefine(refinements);
         selections[i] = method.sparsifier() == Sparsifier.MAGNITUDE ? topK(i) : outliers(i);
@@ -211,13 +276,12 @@ final class GtaTensorMerge implements TensorMerge {
         return new Selection.Outliers(lower, bottom, upper, n - top);
     }
 
-    private void endNorms(int i, List<Object> partials) {
+    private void endNorms(int i, List<SliceAccumulator> slices) {
         double before = 0;
         double after = 0;
-        for (Object p : partials) {
-            double[] norms = (double[]) ((Object[]) p)[i];
-            before += norms[0];
-            after += norms[1];
+        for (SliceAccumulator a : slices) {
+            before += ((NormsAccumulator) a).before[i];
+            after += ((NormsAccumulator) a).after[i];
         }
         if (sparsifies(i) && before >= 1e-7 && after >= 1e-7) {
             scale[i] = (float) (before / after);
@@ -225,14 +289,20 @@ final class GtaTensorMerge implements TensorMerge {
     }
 
     @Override
-    public void merge(Slice slice, float[] out) {
-        int len = slice.length();
-        float[][] d = slice.deltas();
+    public BlockMerger merger(int slice) {
+        Selection.Cursor[] cursors = cursors(slice);
+        return (block, out) -> merge(block, out, cursors);
+    }
+
+    private void merge(Slice block, float[] out, Selection.Cursor[] cursors) {
+        int len = block.length();
+        float[][] d = block.deltas();
         for (int i = 0; i < k; i++) {
-            selections[i].apply(slice, d[i]);
+            cursors[i].apply(block, d[i]);
             float factor = weights[i] * rescaleFactor(i);
+            float[] di = d[i];
             for (int j = 0; j < len; j++) {
-                d[i][j] *= factor;
+                di[j] *= factor;
             }
         }
         if (method.consensus()) {
@@ -240,7 +310,7 @@ final class GtaTensorMerge implements TensorMerge {
         } else {
             combineLinearly(d, len, out);
         }
-        float[] base = slice.base();
+        float[] base = block.base();
         for (int j = 0; j < len; j++) {
             out[j] = base[j] + lambda * out[j];
         }
@@ -276,27 +346,7 @@ final class GtaTensorMerge implements TensorMerge {
         }
     }
 
-    /** TIES "elect" by sum: keep the weighted entries whose sign matches the sign of their sum (0 elects +). */
     private void combineWithConsensus(float[][] w, int len, float[] out) {
-        for (int j = 0; j < len; j++) {
-            float total = 0;
-            for (int i = 0; i < k; i++) {
-                total += w[i][j];
-            }
-            boolean positive = total >= 0;
-            float mixed = 0;
-            float div = 0;
-            for (int i = 0; i < k; i++) {
-                float v = w[i][j];
-                if (positive ? v > 0 : v < 0) {
-                    mixed += v;
-                    div += weights[i];
-                }
-            }
-            if (div == 0) {
-                div = 1f;
-            }
-            out[j] = normalize ? mixed / div : mixed;
-        }
+        ConsensusKernel.combine(w, weights, len, normalize, out);
     }
 }

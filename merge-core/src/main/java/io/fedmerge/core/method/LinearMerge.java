@@ -51,7 +51,7 @@ public final class LinearMerge implements MergeMethod {
             sum += weights[i];
         }
         float divisor = context.params().flag("normalize") ? sum : 1f;
-        return (slice, out) -> {
+        BlockMerger merger = (slice, out) -> {
             float[] base = slice.base();
             int len = slice.length();
             java.util.Arrays.fill(out, 0, len, 0f);
@@ -67,5 +67,6 @@ public final class LinearMerge implements MergeMethod {
                 out[j] /= divisor;
             }
         };
+        return slice -> merger;
     }
 }

@@ -8,23 +8,23 @@ import java.util.List;
  * without sorting or copying the tensor.
  *
  * <p>|x| of a finite float has its sign bit clear, so its bits order like the values. Pass A counts elements per
- * upper 16 bits (32,768 buckets); that locates the bucket holding each wanted rank. Pass B histograms the lower 16
- * bits of just those buckets, per slice, which pins the exact value and how many elements equal it in each slice —
- * what the merge pass needs to break ties by flat index (MERGE_METHODS §2.4) while slices run in parallel. Memory is
- * two histograms per worker plus a sparse histogram per slice, never a copy of the tensor.
+ * upper 16 bits (32,768 buckets); that locates the bucket holding each wanted rank. Pass B collects the lower 16 bits
+ * of just the elements in those buckets, per slice, which pins the exact value and how many elements equal it in each
+ * slice — what the merge pass needs to break ties by flat index (MERGE_METHODS §2.4) while slices run in parallel.
+ * Memory: one bucket histogram per slice in flight, plus a run-length list per slice of the few elements that fall in
+ * a threshold bucket; never a copy of the tensor.
  */
 final class MagnitudeRanks {
     static final int BUCKETS = 1 << 15;
-    private static final int LOW = 1 << 16;
 
     /** The value at an ascending rank: its float bits, how many elements are smaller, equal, and equal before slice s. */
     record Threshold(int bits, long below, long equal, long[] equalBeforeSlice) {}
 
-    /** Per-slice sparse histogram of the low 16 bits, one per refined bucket. */
+    /** Per-slice run-length histogram of the low 16 bits, one per wanted rank. */
     record Refinement(int[][] values, int[][] counts) {}
 
     private final long[] ranks;
-    private long[] bucketCounts;
+    private final long[] bucketCounts = new long[BUCKETS];
     private int[] refineBuckets;
     private Threshold[] thresholds;
 
@@ -33,21 +33,20 @@ final class MagnitudeRanks {
         this.ranks = ranks.clone();
     }
 
-    static int[] countBuckets(float[] x, int length) {
-        int[] counts = new int[BUCKETS];
+    static void count(int[] counts, float[] x, int length) {
         for (int i = 0; i < length; i++) {
             counts[(Float.floatToRawIntBits(x[i]) & 0x7FFFFFFF) >>> 16]++;
         }
-        return counts;
     }
 
-    void endCount(List<int[]> partials) {
-        bucketCounts = new long[BUCKETS];
-        for (int[] p : partials) {
-            for (int b = 0; b < BUCKETS; b++) {
-                bucketCounts[b] += p[b];
-            }
+    /** Folds one slice's bucket counts into the total; integer sums, so the order of slices does not matter. */
+    synchronized void addCounts(int[] counts) {
+        for (int b = 0; b < BUCKETS; b++) {
+            bucketCounts[b] += counts[b];
         }
+    }
+
+    void endCount() {
         refineBuckets = new int[ranks.length];
         for (int r = 0; r < ranks.length; r++) {
             refineBuckets[r] = bucketOf(ranks[r]);
@@ -65,48 +64,50 @@ final class MagnitudeRanks {
         throw new IllegalArgumentException("rank " + rank + " beyond " + cumulative + " elements");
     }
 
-    Refinement refine(float[] x, int length) {
-        int[][] dense = new int[refineBuckets.length][];
-        for (int r = 0; r < refineBuckets.length; r++) {
-            dense[r] = sharedOrNew(dense, r);
-        }
-        for (int i = 0; i < length; i++) {
-            int bits = Float.floatToRawIntBits(x[i]) & 0x7FFFFFFF;
-            int bucket = bits >>> 16;
+    /** Collects, for one slice, the low 16 bits of the elements that fall in a threshold bucket. */
+    final class Collector {
+        private final int[][] lows = new int[ranks.length][64];
+        private final int[] sizes = new int[ranks.length];
+
+        void accept(float[] x, int length) {
             for (int r = 0; r < refineBuckets.length; r++) {
-                if (bucket == refineBuckets[r]) {
-                    dense[r][bits & 0xFFFF]++;
-                    break; // equal buckets share one histogram (see sharedOrNew)
-                }
+                int rank = r;
+                MagnitudeKernel.forEachInBucket(x, length, refineBuckets[r], low -> add(rank, low));
             }
         }
-        int[][] values = new int[dense.length][];
-        int[][] counts = new int[dense.length][];
-        for (int r = 0; r < dense.length; r++) {
-            int nonZero = 0;
-            for (int c : dense[r]) {
-                nonZero += c == 0 ? 0 : 1;
+
+        private void add(int r, int low) {
+            if (sizes[r] == lows[r].length) {
+                lows[r] = Arrays.copyOf(lows[r], lows[r].length * 2);
             }
-            values[r] = new int[nonZero];
-            counts[r] = new int[nonZero];
-            for (int v = 0, j = 0; v < LOW; v++) {
-                if (dense[r][v] != 0) {
-                    values[r][j] = v;
-                    counts[r][j++] = dense[r][v];
+            lows[r][sizes[r]++] = low;
+        }
+
+        Refinement finish() {
+            int[][] values = new int[ranks.length][];
+            int[][] counts = new int[ranks.length][];
+            for (int r = 0; r < ranks.length; r++) {
+                int[] sorted = Arrays.copyOf(lows[r], sizes[r]);
+                Arrays.sort(sorted);
+                int distinct = 0;
+                for (int i = 0; i < sorted.length; i++) {
+                    distinct += i == 0 || sorted[i] != sorted[i - 1] ? 1 : 0;
+                }
+                values[r] = new int[distinct];
+                counts[r] = new int[distinct];
+                for (int i = 0, j = -1; i < sorted.length; i++) {
+                    if (i == 0 || sorted[i] != sorted[i - 1]) {
+                        values[r][++j] = sorted[i];
+                    }
+                    counts[r][j]++;
                 }
             }
+            return new Refinement(values, counts);
         }
-        return new Refinement(values, counts);
     }
 
-    /** Two ranks in one bucket share a histogram, so each element is counted once. */
-    private int[] sharedOrNew(int[][] dense, int r) {
-        for (int q = 0; q < r; q++) {
-            if (refineBuckets[q] == refineBuckets[r]) {
-                return dense[q];
-            }
-        }
-        return new int[LOW];
+    Collector collector() {
+        return new Collector();
     }
 
     void endRefine(List<Refinement> partials) {
@@ -118,7 +119,7 @@ final class MagnitudeRanks {
 
     private Threshold pin(int r, List<Refinement> partials) {
         int bucket = refineBuckets[r];
-        long[] low = new long[LOW];
+        long[] low = new long[1 << 16];
         for (Refinement p : partials) {
             for (int j = 0; j < p.values()[r].length; j++) {
                 low[p.values()[r][j]] += p.counts()[r][j];

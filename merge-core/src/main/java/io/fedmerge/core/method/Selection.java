@@ -2,36 +2,63 @@ package io.fedmerge.core.method;
 
 import io.fedmerge.core.tensor.CounterRng;
 
-/** Which elements of one contributor's delta survive sparsification, once the tensor's statistics are known. */
+/**
+ * Which elements of one contributor's delta survive sparsification, once the tensor's statistics are known. A
+ * selection hands each slice a {@link Cursor}: rank-based selections count ties as blocks go by, so a cursor must
+ * see its slice's blocks in order.
+ */
 sealed interface Selection {
 
-    /** Zeroes, in place, the elements of {@code delta[0, slice.length())} that are not kept. */
-    void apply(Slice slice, float[] delta);
-
-    record KeepAll() implements Selection {
-        @Override
-        public void apply(Slice slice, float[] delta) {}
+    /** Zeroes, in place, the elements of one block that are not kept. */
+    interface Cursor {
+        void apply(Slice block, float[] delta);
     }
 
-    record KeepNone() implements Selection {
+    Cursor cursor(int slice);
+
+    record KeepAll() implements Selection, Cursor {
         @Override
-        public void apply(Slice slice, float[] delta) {
-            java.util.Arrays.fill(delta, 0, slice.length(), 0f);
+        public Cursor cursor(int slice) {
+            return this;
+        }
+
+        @Override
+        public void apply(Slice block, float[] delta) {}
+    }
+
+    record KeepNone() implements Selection, Cursor {
+        @Override
+        public Cursor cursor(int slice) {
+            return this;
+        }
+
+        @Override
+        public void apply(Slice block, float[] delta) {
+            java.util.Arrays.fill(delta, 0, block.length(), 0f);
         }
     }
 
     /** The k largest magnitudes; among equal magnitudes at the threshold the lowest flat indices win. */
     record TopK(MagnitudeRanks.Threshold threshold, long tiesKept) implements Selection {
         @Override
-        public void apply(Slice slice, float[] delta) {
+        public Cursor cursor(int slice) {
+            long[] tie = {threshold.equalBeforeSlice()[slice]};
             int t = threshold.bits();
-            long tie = threshold.equalBeforeSlice()[slice.index()];
-            for (int i = 0; i < slice.length(); i++) {
-                int bits = Float.floatToRawIntBits(delta[i]) & 0x7FFFFFFF;
-                if (bits < t || (bits == t && tie++ >= tiesKept)) {
-                    delta[i] = 0f;
+            return (block, delta) -> {
+                int len = block.length();
+                int i = 0;
+                while (i < len) {
+                    i = MagnitudeKernel.topKUntilQuotaCrossed(delta, i, len, t, tie, tiesKept);
+                    // The vector where the quota runs out (or the tail), element by element in flat order.
+                    int end = Math.min(len, i + 64);
+                    for (; i < end; i++) {
+                        int bits = Float.floatToRawIntBits(delta[i]) & 0x7FFFFFFF;
+                        if (bits < t || (bits == t && tie[0]++ >= tiesKept)) {
+                            delta[i] = 0f;
+                        }
+                    }
                 }
-            }
+            };
         }
     }
 
@@ -45,36 +72,43 @@ sealed interface Selection {
     record Outliers(MagnitudeRanks.Threshold lower, long from, MagnitudeRanks.Threshold upper, long to)
             implements Selection {
         @Override
-        public void apply(Slice slice, float[] delta) {
+        public Cursor cursor(int slice) {
             int lo = lower == null ? -1 : lower.bits();
             int hi = upper == null ? Integer.MAX_VALUE : upper.bits();
-            long loTie = lower == null ? 0 : lower.equalBeforeSlice()[slice.index()];
-            long hiTie = upper == null ? 0 : upper.equalBeforeSlice()[slice.index()];
-            for (int i = 0; i < slice.length(); i++) {
-                int bits = Float.floatToRawIntBits(delta[i]) & 0x7FFFFFFF;
-                boolean keep = bits > lo && bits < hi;
-                if (bits == lo) {
-                    long rank = lower.below() + loTie++;
-                    keep = rank >= from && (bits != hi || rank < to);
-                    if (bits == hi) {
-                        hiTie++;
+            long[] ties = {lower == null ? 0 : lower.equalBeforeSlice()[slice],
+                    upper == null ? 0 : upper.equalBeforeSlice()[slice]};
+            return (block, delta) -> {
+                for (int i = 0; i < block.length(); i++) {
+                    int bits = Float.floatToRawIntBits(delta[i]) & 0x7FFFFFFF;
+                    boolean keep = bits > lo && bits < hi;
+                    if (bits == lo) {
+                        long rank = lower.below() + ties[0]++;
+                        keep = rank >= from && (bits != hi || rank < to);
+                        if (bits == hi) {
+                            ties[1]++;
+                        }
+                    } else if (bits == hi) {
+                        keep = upper.below() + ties[1]++ < to;
                     }
-                } else if (bits == hi) {
-                    keep = upper.below() + hiTie++ < to;
+                    if (!keep) {
+                        delta[i] = 0f;
+                    }
                 }
-                if (!keep) {
-                    delta[i] = 0f;
-                }
-            }
+            };
         }
     }
 
     /** Bernoulli(p) per element from the contributor's counter stream (§2.5). */
-    record RandomKeep(CounterRng rng, double p) implements Selection {
+    record RandomKeep(CounterRng rng, double p) implements Selection, Cursor {
         @Override
-        public void apply(Slice slice, float[] delta) {
-            long first = slice.first();
-            for (int i = 0; i < slice.length(); i++) {
+        public Cursor cursor(int slice) {
+            return this;
+        }
+
+        @Override
+        public void apply(Slice block, float[] delta) {
+            long first = block.first();
+            for (int i = 0; i < block.length(); i++) {
                 if (!(rng.uniform(first + i) < p)) {
                     delta[i] = 0f;
                 }

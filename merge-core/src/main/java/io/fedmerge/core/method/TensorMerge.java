@@ -3,11 +3,11 @@ package io.fedmerge.core.method;
 import java.util.List;
 
 /**
- * The merge of one tensor, streamed slice by slice. Methods that need whole-tensor statistics (top-k thresholds,
- * norms, cosines) declare passes: the executor feeds every slice to {@link #sliceStats} for pass 0, hands the
- * partial results to {@link #endPass} in slice order, then pass 1, and so on; finally every slice to
- * {@link #merge}. Slices of one pass may run concurrently, so implementations keep per-slice state in the partials
- * and only mutate shared state in {@link #endPass}.
+ * The merge of one tensor, streamed. The tensor is cut into slices (parallel units) and slices into blocks
+ * (cache-sized). Methods that need whole-tensor statistics (top-k thresholds, norms, cosines) declare passes: for
+ * pass 0 every slice gets an {@link #accumulator} fed its blocks, then {@link #endPass} receives the accumulators in
+ * slice order; then pass 1, and so on; finally every slice gets a {@link #merger}. Slices run concurrently, so
+ * per-slice state lives in accumulators and mergers, and shared state changes only in {@link #endPass}.
  */
 public interface TensorMerge {
 
@@ -15,12 +15,11 @@ public interface TensorMerge {
         return 0;
     }
 
-    default Object sliceStats(int pass, Slice slice) {
+    default SliceAccumulator accumulator(int pass, int slice) {
         throw new UnsupportedOperationException("no statistics pass declared");
     }
 
-    default void endPass(int pass, List<Object> partials) {}
+    default void endPass(int pass, List<SliceAccumulator> slices) {}
 
-    /** Writes the merged values of {@code slice} into {@code out[0, slice.length())}. */
-    void merge(Slice slice, float[] out);
+    BlockMerger merger(int slice);
 }

@@ -1,6 +1,8 @@
 package io.fedmerge.core.plan;
 
 import io.fedmerge.core.io.Checkpoint;
+import io.fedmerge.core.io.MappedElements;
+import java.lang.foreign.Arena;
 
 /**
  * The delta of a fine-tuned checkpoint, θ − θ₀, computed on the fly. A fine-tune with extra vocabulary rows needs no
@@ -21,11 +23,14 @@ public final class CheckpointDelta implements DeltaSource {
     }
 
     @Override
-    public void read(String tensor, long first, int length, float[] base, float[] dst) {
-        finetuned.readFloats(tensor, first, length, dst);
-        for (int i = 0; i < length; i++) {
-            dst[i] -= base[i];
-        }
+    public Mapped map(String tensor, long first, int length, Arena arena) {
+        MappedElements theta = finetuned.mapElements(tensor, first, length, arena);
+        return (offset, len, base, dst) -> {
+            theta.decode(offset, len, dst);
+            for (int i = 0; i < len; i++) {
+                dst[i] -= base[i];
+            }
+        };
     }
 
     @Override

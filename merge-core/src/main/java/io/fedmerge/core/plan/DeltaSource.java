@@ -1,16 +1,24 @@
 package io.fedmerge.core.plan;
 
-/** One contributor's task vector, read slice by slice. */
+import java.lang.foreign.Arena;
+
+/** One contributor's task vector, read slice by slice and block by block. */
 public interface DeltaSource extends AutoCloseable {
 
     /** Stable contributor name (keys its random streams and appears in messages). */
     String id();
 
-    /**
-     * Fills {@code dst[0, length)} with Δ of elements [first, first + length) of {@code tensor}; {@code base} holds
-     * the base values of the same elements (sources that store full weights subtract them).
-     */
-    void read(String tensor, long first, int length, float[] base, float[] dst);
+    /** Maps elements [first, first + length) of {@code tensor} for the life of {@code arena}. */
+    Mapped map(String tensor, long first, int length, Arena arena);
+
+    /** A mapped slice of a contributor's tensor. */
+    interface Mapped {
+        /**
+         * Fills {@code dst[0, length)} with Δ of the slice's elements [offset, offset + length); {@code base} holds
+         * the base values of the same elements (sources that store full weights subtract them).
+         */
+        void read(int offset, int length, float[] base, float[] dst);
+    }
 
     @Override
     default void close() {}

@@ -1,6 +1,7 @@
 package io.fedmerge.core.plan;
 
 import io.fedmerge.core.io.CheckpointWriter;
+import io.fedmerge.core.io.MappedElements;
 import io.fedmerge.core.io.TensorInfo;
 import io.fedmerge.core.io.TensorSpec;
 import io.fedmerge.core.method.TensorContext;
@@ -86,14 +87,22 @@ public final class MergeExecutor {
         TensorMerge merge = plan.method().forTensor(ctx);
         List<DeltaSource> sources = plan.contributors();
         String baseLabel = "base model " + plan.config().baseModel();
+        String[] labels = sources.stream().map(src -> "model " + src.id()).toArray(String[]::new);
         runner.run(merge, baseInfo.elementCount(), baseInfo.rowLength(), sources.size(),
-                (first, length, base, deltas) -> {
-                    plan.base().readFloats(name, first, length, base);
-                    requireFinite(base, length, baseLabel, name, first);
-                    for (int i = 0; i < sources.size(); i++) {
-                        sources.get(i).read(name, first, length, base, deltas[i]);
-                        requireFinite(deltas[i], length, "model " + sources.get(i).id(), name, first);
+                (first, length, arena) -> {
+                    MappedElements base = plan.base().mapElements(name, first, length, arena);
+                    DeltaSource.Mapped[] deltas = new DeltaSource.Mapped[sources.size()];
+                    for (int i = 0; i < deltas.length; i++) {
+                        deltas[i] = sources.get(i).map(name, first, length, arena);
                     }
+                    return (offset, len, b, d) -> {
+                        base.decode(offset, len, b);
+                        requireFinite(b, len, baseLabel, name, first + offset);
+                        for (int i = 0; i < deltas.length; i++) {
+                            deltas[i].read(offset, len, b, d[i]);
+                            requireFinite(d[i], len, labels[i], name, first + offset);
+                        }
+                    };
                 },
                 (first, values, length) -> writer.write(name, first, values, length));
     }

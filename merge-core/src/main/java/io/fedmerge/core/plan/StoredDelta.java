@@ -1,6 +1,8 @@
 package io.fedmerge.core.plan;
 
 import io.fedmerge.core.io.Checkpoint;
+import io.fedmerge.core.io.MappedElements;
+import java.lang.foreign.Arena;
 
 /** A task-vector file: the deltas are stored as they are. */
 public final class StoredDelta implements DeltaSource {
@@ -18,8 +20,9 @@ public final class StoredDelta implements DeltaSource {
     }
 
     @Override
-    public void read(String tensor, long first, int length, float[] base, float[] dst) {
-        taskVector.readFloats(tensor, first, length, dst);
+    public Mapped map(String tensor, long first, int length, Arena arena) {
+        MappedElements delta = taskVector.mapElements(tensor, first, length, arena);
+        return (offset, len, base, dst) -> delta.decode(offset, len, dst);
     }
 
     @Override

@@ -1,8 +1,11 @@
 package io.fedmerge.core.plan;
 
 import io.fedmerge.core.FedmergeException;
+import io.fedmerge.core.method.BlockMerger;
 import io.fedmerge.core.method.Slice;
+import io.fedmerge.core.method.SliceAccumulator;
 import io.fedmerge.core.method.TensorMerge;
+import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -11,101 +14,143 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 
 /**
- * Drives one {@link TensorMerge} over a tensor cut into fixed slices: every statistics pass, then the merge pass,
- * each pass's slices spread over the worker pool. The slicing depends only on the tensor's shape and the configured
- * slice size, never on the number of threads, and partial results are combined in slice order — so the output is
- * bit-identical for any thread count.
+ * Drives one {@link TensorMerge} over a tensor cut into fixed slices, each cut into cache-sized blocks: every
+ * statistics pass, then the merge pass, slices spread over the worker pool. A slice's input ranges are mapped once
+ * (and unmapped when it is done, so resident memory stays bounded); its blocks are decoded one at a time into small
+ * per-thread buffers, which keeps the method's loops in cache. The slicing depends only on the tensor's shape and
+ * the configured sizes, never on the number of threads, and statistics are combined in slice order — so the output
+ * is bit-identical for any thread count.
  */
 public final class TensorMergeRunner {
-    /** Default slice: 2 Mi elements (8 MB per float32 buffer). */
+    /** Default slice: 2 Mi elements (the unit of mapping, parallelism and statistics). */
     public static final int DEFAULT_SLICE_ELEMENTS = 1 << 21;
+    /** Default block: 16 Ki elements, 64 KB per float32 buffer. */
+    public static final int DEFAULT_BLOCK_ELEMENTS = 1 << 14;
 
-    /** Fills {@code base[0, len)} and {@code deltas[i][0, len)} with elements [first, first + len). */
+    /** Maps the inputs of elements [first, first + length) for as long as {@code arena} is open. */
     public interface SliceReader {
-        void read(long first, int length, float[] base, float[][] deltas);
+        SliceInput open(long first, int length, Arena arena);
     }
 
-    /** Receives merged values of elements [first, first + len); called concurrently for different slices. */
+    /** Decodes a block of a mapped slice: base values and each contributor's delta, checked to be finite. */
+    public interface SliceInput {
+        void read(int offset, int length, float[] base, float[][] deltas);
+    }
+
+    /** Receives the merged values of elements [first, first + length); called concurrently for different slices. */
     public interface SliceWriter {
         void write(long first, float[] values, int length);
     }
 
     private final ExecutorService pool;
     private final int maxSliceElements;
+    private final int blockElements;
     private final ThreadLocal<Buffers> buffers = new ThreadLocal<>();
 
-    private record Buffers(float[] base, float[][] deltas, float[] out) {}
+    private record Buffers(float[] base, float[][] deltas, float[] block, float[] out) {}
 
     /** @param pool workers, or null to run everything on the calling thread */
-    public TensorMergeRunner(ExecutorService pool, int maxSliceElements) {
-        if (maxSliceElements <= 0) {
-            throw new IllegalArgumentException("slice size must be positive");
+    public TensorMergeRunner(ExecutorService pool, int maxSliceElements, int blockElements) {
+        if (maxSliceElements <= 0 || blockElements <= 0) {
+            throw new IllegalArgumentException("slice and block sizes must be positive");
         }
         this.pool = pool;
         this.maxSliceElements = maxSliceElements;
+        this.blockElements = Math.min(blockElements, maxSliceElements);
     }
 
-    /** Slice length for a tensor: whole rows when a row fits, so row-wise methods see complete rows. */
-    public int sliceLength(long elements, long rowLength) {
-        if (rowLength > 0 && rowLength <= maxSliceElements) {
-            long rows = Math.max(1, maxSliceElements / rowLength);
-            return (int) Math.min(elements == 0 ? 1 : elements, rows * rowLength);
+    public TensorMergeRunner(ExecutorService pool, int maxSliceElements) {
+        this(pool, maxSliceElements, DEFAULT_BLOCK_ELEMENTS);
+    }
+
+    /** Whole rows per unit when a row fits, so row-wise methods see complete rows. */
+    static int alignToRows(int limit, long elements, long rowLength) {
+        long n = Math.max(1, elements);
+        if (rowLength > 0 && rowLength <= limit) {
+            return (int) Math.min(n, (limit / rowLength) * rowLength);
         }
-        return (int) Math.min(Math.max(1, elements), maxSliceElements);
+        return (int) Math.min(n, limit);
     }
 
     public void run(TensorMerge merge, long elements, long rowLength, int contributors, SliceReader reader,
             SliceWriter writer) {
-        int sliceLength = sliceLength(elements, rowLength);
+        int sliceLength = alignToRows(maxSliceElements, elements, rowLength);
+        int blockLength = alignToRows(blockElements, sliceLength, rowLength <= sliceLength ? rowLength : 0);
         int slices = (int) ((elements + sliceLength - 1) / sliceLength);
         for (int pass = 0; pass < merge.statsPasses(); pass++) {
             int p = pass;
-            List<Object> partials = runAll(slices, s -> {
-                Slice slice = load(s, sliceLength, elements, contributors, reader);
-                return merge.sliceStats(p, slice);
+            List<SliceAccumulator> stats = runAll(slices, s -> {
+                SliceAccumulator acc = merge.accumulator(p, s);
+                forEachBlock(s, sliceLength, blockLength, elements, contributors, reader,
+                        (block, offset) -> acc.accept(block));
+                acc.finish();
+                return acc;
             });
-            merge.endPass(pass, partials);
+            merge.endPass(pass, stats);
         }
         runAll(slices, s -> {
-            Slice slice = load(s, sliceLength, elements, contributors, reader);
-            float[] out = buffers.get().out();
-            merge.merge(slice, out);
-            writer.write(slice.first(), out, slice.length());
+            BlockMerger merger = merge.merger(s);
+            long first = (long) s * sliceLength;
+            int length = (int) Math.min(sliceLength, elements - first);
+            forEachBlock(s, sliceLength, blockLength, elements, contributors, reader, (block, offset) -> {
+                Buffers b = buffers.get();
+                merger.merge(block, b.block());
+                System.arraycopy(b.block(), 0, b.out(), offset, block.length());
+            });
+            writer.write(first, buffers.get().out(), length);
             return null;
         });
     }
 
-    private Slice load(int index, int sliceLength, long elements, int contributors, SliceReader reader) {
+    private interface BlockTask {
+        void run(Slice block, int offsetInSlice);
+    }
+
+    private void forEachBlock(int slice, int sliceLength, int blockLength, long elements, int contributors,
+            SliceReader reader, BlockTask task) {
+        Buffers b = buffers(sliceLength, blockLength, contributors);
+        long first = (long) slice * sliceLength;
+        int length = (int) Math.min(sliceLength, elements - first);
+        try (Arena arena = Arena.ofConfined()) {
+            SliceInput input = reader.open(first, length, arena);
+            for (int offset = 0; offset < length; offset += blockLength) {
+                int len = Math.min(blockLength, length - offset);
+                input.read(offset, len, b.base(), b.deltas());
+                task.run(new Slice(slice, first + offset, len, b.base(), b.deltas()), offset);
+            }
+        }
+    }
+
+    private Buffers buffers(int sliceLength, int blockLength, int contributors) {
         Buffers b = buffers.get();
-        if (b == null || b.base().length < sliceLength || b.deltas().length != contributors) {
-            b = new Buffers(new float[sliceLength], new float[contributors][sliceLength], new float[sliceLength]);
+        if (b == null || b.base().length < blockLength || b.out().length < sliceLength
+                || b.deltas().length != contributors) {
+            b = new Buffers(new float[blockLength], new float[contributors][blockLength], new float[blockLength],
+                    new float[sliceLength]);
             buffers.set(b);
         }
-        long first = (long) index * sliceLength;
-        int length = (int) Math.min(sliceLength, elements - first);
-        reader.read(first, length, b.base(), b.deltas());
-        return new Slice(index, first, length, b.base(), b.deltas());
+        return b;
     }
 
-    private interface SliceTask {
-        Object run(int slice);
+    private interface SliceTask<T> {
+        T run(int slice);
     }
 
-    private List<Object> runAll(int slices, SliceTask task) {
-        List<Object> results = new ArrayList<>(slices);
+    private <T> List<T> runAll(int slices, SliceTask<T> task) {
+        List<T> results = new ArrayList<>(slices);
         if (pool == null || slices == 1) {
             for (int s = 0; s < slices; s++) {
                 results.add(task.run(s));
             }
             return results;
         }
-        List<Future<Object>> futures = new ArrayList<>(slices);
+        List<Future<T>> futures = new ArrayList<>(slices);
         for (int s = 0; s < slices; s++) {
             int index = s;
-            futures.add(pool.submit((Callable<Object>) () -> task.run(index)));
+            futures.add(pool.submit((Callable<T>) () -> task.run(index)));
         }
         try {
-            for (Future<Object> f : futures) {
+            for (Future<T> f : futures) {
                 results.add(f.get());
             }
             return results;
@@ -117,6 +162,9 @@ public final class TensorMergeRunner {
             futures.forEach(f -> f.cancel(true));
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
             }
             throw new FedmergeException("merge worker failed: " + e.getCause(), e.getCause());
         }

@@ -33,11 +33,12 @@ final class MethodHarness {
         TensorMerge merge = m.forTensor(ctx);
         float[] out = new float[base.length];
         long row = shape.length <= 1 ? base.length : base.length / shape[0];
-        new TensorMergeRunner(pool, sliceElements).run(merge, base.length, row, contributors.size(),
-                (first, len, b, d) -> {
-                    System.arraycopy(base, (int) first, b, 0, len);
+        new TensorMergeRunner(pool, sliceElements, Math.max(1, sliceElements / 2)).run(merge, base.length, row,
+                contributors.size(),
+                (first, length, arena) -> (offset, len, b, d) -> {
+                    System.arraycopy(base, (int) first + offset, b, 0, len);
                     for (int i = 0; i < contributors.size(); i++) {
-                        System.arraycopy(contributors.get(i).delta(), (int) first, d[i], 0, len);
+                        System.arraycopy(contributors.get(i).delta(), (int) first + offset, d[i], 0, len);
                     }
                 },
                 (first, values, len) -> System.arraycopy(values, 0, out, (int) first, len));

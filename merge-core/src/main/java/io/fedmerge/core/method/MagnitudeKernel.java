@@ -1,0 +1,80 @@
+package io.fedmerge.core.method;
+
+import io.fedmerge.core.tensor.FloatCodec;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Magnitude comparisons on float bits (|x| bits order like |x|). The SIMD twins handle whole vectors whose lanes need
+ * no tie bookkeeping and hand any vector containing the threshold value back to the caller's scalar loop, so tie
+ * counting by flat index stays exact and in order.
+ */
+final class MagnitudeKernel {
+    private MagnitudeKernel() {}
+
+    /**
+     * Top-k zeroing of {@code x[from, to)}: drops |x| below the threshold and the ties past the quota. {@code seen[0]}
+     * counts the ties met so far (in flat order). Whole vectors are decided at once when the quota is not crossed
+     * inside them; returns the index of the first vector that needs element-by-element work (or the tail).
+     */
+    static int topKUntilQuotaCrossed(float[] x, int from, int to, int threshold, long[] seen, long tiesKept) {
+        return FloatCodec.simdEnabled() ? Simd.topK(x, from, to, threshold, seen, tiesKept) : from;
+    }
+
+    /** Calls {@code sink} with the low 16 bits of every element of {@code x[0, length)} in {@code bucket}, in order. */
+    static void forEachInBucket(float[] x, int length, int bucket, java.util.function.IntConsumer sink) {
+        int i = FloatCodec.simdEnabled() ? Simd.forEachInBucket(x, length, bucket, sink) : 0;
+        for (; i < length; i++) {
+            int bits = Float.floatToRawIntBits(x[i]) & 0x7FFFFFFF;
+            if (bits >>> 16 == bucket) {
+                sink.accept(bits & 0xFFFF);
+            }
+        }
+    }
+
+    static final class Simd {
+        private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
+        private Simd() {}
+
+        static int topK(float[] x, int from, int to, int threshold, long[] seen, long tiesKept) {
+            int lanes = F.length();
+            int i = from;
+            for (; i + lanes <= to; i += lanes) {
+                FloatVector v = FloatVector.fromArray(F, x, i);
+                IntVector bits = v.reinterpretAsInts().and(0x7FFFFFFF);
+                int ties = bits.compare(VectorOperators.EQ, threshold).trueCount();
+                VectorMask<Integer> drop;
+                if (ties == 0 || seen[0] >= tiesKept) {
+                    drop = bits.compare(VectorOperators.LE, threshold);
+                    drop = ties == 0 ? bits.compare(VectorOperators.LT, threshold) : drop;
+                } else if (seen[0] + ties <= tiesKept) {
+                    drop = bits.compare(VectorOperators.LT, threshold);
+                } else {
+                    return i; // the quota ends inside this vector
+                }
+                seen[0] += ties;
+                v.blend(0f, drop.cast(F)).intoArray(x, i);
+            }
+            return i;
+        }
+
+        static int forEachInBucket(float[] x, int length, int bucket, java.util.function.IntConsumer sink) {
+            int lanes = F.length();
+            int i = 0;
+            for (; i + lanes <= length; i += lanes) {
+                IntVector bits = FloatVector.fromArray(F, x, i).reinterpretAsInts().and(0x7FFFFFFF);
+                long hits = bits.lanewise(VectorOperators.LSHR, 16).compare(VectorOperators.EQ, bucket).toLong();
+                while (hits != 0) {
+                    int lane = Long.numberOfTrailingZeros(hits);
+                    sink.accept(bits.lane(lane) & 0xFFFF);
+                    hits &= hits - 1;
+                }
+            }
+            return i;
+        }
+    }
+}
