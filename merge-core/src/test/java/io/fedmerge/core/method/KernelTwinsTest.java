@@ -1,0 +1,102 @@
+package io.fedmerge.core.method;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** SIMD method kernels against their scalar twins on random data with ragged lengths. */
+class KernelTwinsTest {
+    private final SplittableRandom rnd = new SplittableRandom(3);
+
+    private float quantized() {
+        // Few distinct values, many exact zeros and exact cancellations: the hard cases for sign election and ties.
+        return rnd.nextInt(-4, 5) * 0.25f;
+    }
+
+    @Test
+    void consensusMatchesScalarBitForBit() {
+        for (int k = 1; k <= 4; k++) {
+            for (int len : new int[] {1, 15, 16, 33, 257}) {
+                float[][] w = new float[k][len];
+                float[] weights = new float[k];
+                for (int i = 0; i < k; i++) {
+                    weights[i] = i == 1 ? -0.3f : 0.5f;
+                    for (int j = 0; j < len; j++) {
+                        w[i][j] = quantized();
+                    }
+                }
+                for (boolean normalize : new boolean[] {true, false}) {
+                    float[] simd = new float[len];
+                    float[] scalar = new float[len];
+                    int done = ConsensusKernel.Simd.combine(w, weights, len, normalize, simd);
+                    ConsensusKernel.combineScalar(w, weights, done, len, normalize, simd);
+                    ConsensusKernel.combineScalar(w, weights, 0, len, normalize, scalar);
+                    for (int j = 0; j < len; j++) {
+                        assertThat(Float.floatToRawIntBits(simd[j])).as("k=%d len=%d j=%d", k, len, j)
+                                .isEqualTo(Float.floatToRawIntBits(scalar[j]));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void topKZeroingMatchesScalarForAnyQuota() {
+        int len = 301;
+        float[] x = new float[len];
+        for (int j = 0; j < len; j++) {
+            x[j] = quantized();
+        }
+        int threshold = Float.floatToRawIntBits(0.5f);
+        long ties = 0;
+        for (float v : x) {
+            ties += Math.abs(v) == 0.5f ? 1 : 0;
+        }
+        for (long quota = 0; quota <= ties + 1; quota++) {
+            float[] scalar = x.clone();
+            long seen = 0;
+            for (int j = 0; j < len; j++) {
+                int bits = Float.floatToRawIntBits(scalar[j]) & 0x7FFFFFFF;
+                if (bits < threshold || (bits == threshold && seen++ >= quota)) {
+                    scalar[j] = 0f;
+                }
+            }
+            float[] simd = x.clone();
+            long[] tie = {0};
+            int i = 0;
+            while (i < len) {
+                i = MagnitudeKernel.Simd.topK(simd, i, len, threshold, tie, quota);
+                int end = Math.min(len, i + 64);
+                for (; i < end; i++) {
+                    int bits = Float.floatToRawIntBits(simd[i]) & 0x7FFFFFFF;
+                    if (bits < threshold || (bits == threshold && tie[0]++ >= quota)) {
+                        simd[i] = 0f;
+                    }
+                }
+            }
+            assertThat(simd).as("quota %d", quota).containsExactly(scalar);
+        }
+    }
+
+    @Test
+    void bucketScanFindsTheSameElementsInOrder() {
+        float[] x = new float[203];
+        for (int j = 0; j < x.length; j++) {
+            x[j] = quantized() * (1 + j % 3 * 1e-3f);
+        }
+        int bucket = (Float.floatToRawIntBits(0.25f) & 0x7FFFFFFF) >>> 16;
+        List<Integer> simd = new ArrayList<>();
+        MagnitudeKernel.forEachInBucket(x, x.length, bucket, simd::add);
+        List<Integer> scalar = new ArrayList<>();
+        for (float v : x) {
+            int bits = Float.floatToRawIntBits(v) & 0x7FFFFFFF;
+            if (bits >>> 16 == bucket) {
+                scalar.add(bits & 0xFFFF);
+            }
+        }
+        assertThat(simd).isNotEmpty().containsExactlyElementsOf(scalar);
+    }
+}

@@ -1,0 +1,178 @@
+package io.fedmerge.core.method;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.fedmerge.core.tensor.CounterRng;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.Test;
+
+/** The property tests of MERGE_METHODS §8 for the task-arithmetic family. */
+class MethodPropertiesTest {
+    private final MethodHarness harness = new MethodHarness();
+    private final SplittableRandom rnd = new SplittableRandom(11);
+
+    private float[] randomVector(int n, double scale) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (rnd.nextGaussian() * scale);
+        }
+        return v;
+    }
+
+    private List<MethodHarness.Contributor> contributors(int n, Map<String, Object> params) {
+        return List.of(new MethodHarness.Contributor("a", params, randomVector(n, 0.1)),
+                new MethodHarness.Contributor("b", params, randomVector(n, 0.1)),
+                new MethodHarness.Contributor("c", params, randomVector(n, 0.1)));
+    }
+
+    private static void assertClose(float[] a, float[] b, double tol) {
+        for (int i = 0; i < a.length; i++) {
+            assertThat((double) a[i]).as("element %d", i).isCloseTo(b[i], within(tol));
+        }
+    }
+
+    @Test
+    void linearAndTaskArithmeticAgreeWithComplementaryWeights() {
+        float[] base = randomVector(500, 1);
+        float[] da = randomVector(500, 0.1);
+        float[] db = randomVector(500, 0.1);
+        List<MethodHarness.Contributor> c = List.of(new MethodHarness.Contributor("a", Map.of("weight", 0.3), da),
+                new MethodHarness.Contributor("b", Map.of("weight", 0.7), db));
+        assertClose(harness.run("linear", base, c, Map.of()), harness.run("task_arithmetic", base, c, Map.of()), 1e-6);
+        assertClose(harness.run("linear", base, c, Map.of()),
+                harness.run("task_arithmetic", base, c, Map.of("normalize", true)), 1e-6);
+    }
+
+    @Test
+    void sparsifiersAtFullDensityReduceToTaskArithmeticOrTies() {
+        float[] base = randomVector(400, 1);
+        List<MethodHarness.Contributor> c = contributors(400, Map.of("weight", 0.4, "density", 1.0));
+        float[] ta = harness.run("task_arithmetic", base, c, Map.of());
+        assertClose(harness.run("dare_linear", base, c, Map.of()), ta, 1e-6);
+        assertClose(harness.run("breadcrumbs", base, c, Map.of()), ta, 1e-6);
+        float[] ties = harness.run("ties", base, c, Map.of("normalize", false));
+        assertClose(harness.run("dare_ties", base, c, Map.of()), ties, 1e-6);
+        assertClose(harness.run("breadcrumbs_ties", base, c, Map.of()), ties, 1e-6);
+    }
+
+    @Test
+    void resultsAreIdenticalForAnyThreadCountAndSlicing() throws Exception {
+        int n = 5000;
+        float[] base = randomVector(n, 1);
+        for (String method : List.of("ties", "dare_ties", "breadcrumbs_ties")) {
+            Map<String, Object> params = method.startsWith("breadcrumbs")
+                    ? Map.of("weight", 0.3, "density", 0.5, "gamma", 0.05) : Map.of("weight", 0.3, "density", 0.5);
+            List<MethodHarness.Contributor> c = contributors(n, params);
+            Map<String, Object> global = method.equals("dare_ties") ? Map.of("random_seed", 5.0) : Map.of();
+            float[] reference = harness.run(method, base, new long[] {n}, c, global, "t", 1 << 20, null);
+            for (int threads : new int[] {2, 16}) {
+                try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+                    for (int slice : new int[] {1, 7, 64, 1000}) {
+                        float[] out = harness.run(method, base, new long[] {n}, c, global, "t", slice, pool);
+                        assertThat(out).as("%s threads=%d slice=%d", method, threads, slice).containsExactly(reference);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void dareKeepsTheRequestedFractionAndRescalesByL1() {
+        int n = 1_000_000;
+        float[] delta = randomVector(n, 1);
+        float[] base = new float[n];
+        List<MethodHarness.Contributor> one = List.of(
+                new MethodHarness.Contributor("h", Map.of("weight", 1.0, "density", 0.6), delta));
+        float[] out = harness.run("dare_linear", base, new long[] {n}, one, Map.of("random_seed", 9.0), "big", 1 << 16,
+                null);
+        long kept = 0;
+        double l1In = 0;
+        double l1Out = 0;
+        for (int i = 0; i < n; i++) {
+            kept += out[i] != 0 ? 1 : 0;
+            l1In += Math.abs(delta[i]);
+            l1Out += Math.abs(out[i]);
+        }
+        assertThat(kept / (double) n).isCloseTo(0.6, within(0.003));
+        assertThat(l1Out).isCloseTo(l1In, within(l1In * 1e-4));
+        // The factor applied to survivors is ‖Δ‖₁/‖Δ'‖₁, within 1% of 1/0.6.
+        CounterRng rng = CounterRng.forTensor(9, "big", "h");
+        double survivorsL1 = 0;
+        for (int i = 0; i < n; i++) {
+            survivorsL1 += rng.uniform(i) < 0.6 ? Math.abs(delta[i]) : 0;
+        }
+        assertThat(l1In / survivorsL1).isCloseTo(1 / 0.6, within(0.01 / 0.6));
+    }
+
+    @Test
+    void breadcrumbsPaperSettingOnBc4KeepsExactlyFloorDn() {
+        float[] v = new float[200];
+        for (int k = 0; k < 200; k++) {
+            v[k] = (float) ((k % 2 == 0 ? 1 : -1) * (((37 * k) % 200) + 1) / 256.0);
+        }
+        List<MethodHarness.Contributor> one = List.of(
+                new MethodHarness.Contributor("h", Map.of("weight", 1.0, "density", 0.9, "gamma", 0.01), v));
+        float[] out = harness.run("breadcrumbs", new float[200], one, Map.of());
+        int kept = 0;
+        double sum = 0;
+        double abs = 0;
+        for (float x : out) {
+            kept += x != 0 ? 1 : 0;
+            sum += x;
+            abs += Math.abs(x);
+        }
+        assertThat(kept).isEqualTo(180);
+        assertThat(sum).isCloseTo(-0.3515625, within(1e-9));
+        assertThat(abs).isCloseTo(76.2890625, within(1e-9));
+        for (int zeroed : new int[] {0, 11, 22, 27, 38, 49, 54, 65, 76, 92, 103, 119, 130, 141, 146, 157, 168, 173, 184,
+                195}) {
+            assertThat(out[zeroed]).isZero();
+        }
+    }
+
+    @Test
+    void tiesTruncatesDensityTimesNDownward() {
+        float[] v = new float[200];
+        for (int k = 0; k < 200; k++) {
+            v[k] = (float) ((k % 2 == 0 ? 1 : -1) * (((37 * k) % 200) + 1) / 256.0);
+        }
+        for (double[] dk : new double[][] {{0.6, 120}, {0.29, 57}}) {
+            List<MethodHarness.Contributor> one = List.of(
+                    new MethodHarness.Contributor("h", Map.of("weight", 1.0, "density", dk[0]), v));
+            float[] out = harness.run("ties", new float[200], one, Map.of());
+            long kept = 0;
+            for (float x : out) {
+                kept += x != 0 ? 1 : 0;
+            }
+            assertThat(kept).as("density %s", dk[0]).isEqualTo((long) dk[1]);
+        }
+    }
+
+    @Test
+    void equalMagnitudesKeepTheLowestIndices() {
+        float[] v = new float[10];
+        java.util.Arrays.fill(v, 0.5f);
+        List<MethodHarness.Contributor> one = List.of(
+                new MethodHarness.Contributor("h", Map.of("weight", 1.0, "density", 0.3), v));
+        float[] out = harness.run("ties", new float[10], new long[] {10}, one, Map.of(), "t", 3, null);
+        assertThat(out).containsExactly(0.5f, 0.5f, 0.5f, 0, 0, 0, 0, 0, 0, 0);
+        List<MethodHarness.Contributor> crumbs = List.of(
+                new MethodHarness.Contributor("h", Map.of("weight", 1.0, "density", 0.6, "gamma", 0.2), v));
+        float[] bc = harness.run("breadcrumbs", new float[10], new long[] {10}, crumbs, Map.of(), "t", 4, null);
+        assertThat(bc).containsExactly(0, 0, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0, 0);
+    }
+
+    @Test
+    void densityTooSmallForTheTensorDropsTheDeltaWithAWarning() {
+        float[] base = {1, 2, 3};
+        List<MethodHarness.Contributor> one = List.of(
+                new MethodHarness.Contributor("h", Map.of("weight", 1.0, "density", 0.2), new float[] {1, 1, 1}));
+        assertThat(harness.run("ties", base, one, Map.of())).containsExactly(1, 2, 3);
+        assertThat(harness.warnings).anyMatch(w -> w.contains("keeps no element of 3"));
+    }
+}
