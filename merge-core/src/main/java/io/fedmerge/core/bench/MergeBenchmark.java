@@ -65,6 +65,7 @@ public final class MergeBenchmark {
             for (int v = 1; v <= o.variants(); v++) {
                 inputs.add(models.resolve("hospital-" + v));
             }
+            warmUp(o, log);
             copy(inputs, o.work().resolve("copy-warmup"), o.threads()); // fills the page cache like the runs see it
             PeakRss.reset();
             long t0 = System.nanoTime();
@@ -89,6 +90,27 @@ public final class MergeBenchmark {
         }
     }
 
+    /**
+     * Runs every method once on a small model so the JIT has compiled the kernels before anything is timed: the
+     * steady state is what a multi-GB merge sees; the one-off warm-up of a fresh process is reported separately.
+     */
+    private void warmUp(Options o, java.io.PrintStream log) throws IOException {
+        Path models = o.work().resolve("warmup-models");
+        if (!Files.isDirectory(models.resolve("base"))) {
+            new CheckpointGenerator().generate(models, new CheckpointGenerator.Options(ModelShape.preset("small"),
+                    o.variants(), 3, DType.BF16, CheckpointWriter.DEFAULT_SHARD_BYTES, 0, o.threads()),
+                    MergeProgress.NONE);
+        }
+        long t0 = System.nanoTime();
+        for (String method : o.methods()) {
+            merge(method, models, o, 1);
+        }
+        log.printf("warm-up: every method once on the small preset, %.2f s%n", (System.nanoTime() - t0) / 1e9);
+        if (!o.keepModels()) {
+            FileTrees.deleteRecursively(models);
+        }
+    }
+
     private Run merge(String method, Path models, Options o, double copySeconds) throws IOException {
         StringBuilder yaml = new StringBuilder("merge_method: " + method + "\nbase_model: base\nmodels:\n");
         double w = 1.0 / o.variants();
@@ -99,7 +121,7 @@ public final class MergeBenchmark {
         }
         Path config = models.resolve(method + ".yml");
         Files.writeString(config, yaml);
-        Path out = o.work().resolve("out-" + method);
+        Path out = models.resolveSibling("out-" + method);
         FileTrees.deleteRecursively(out);
         System.gc();
         PeakRss.reset();

@@ -11,8 +11,8 @@ import java.util.List;
  * upper 16 bits (32,768 buckets); that locates the bucket holding each wanted rank. Pass B collects the lower 16 bits
  * of just the elements in those buckets, per slice, which pins the exact value and how many elements equal it in each
  * slice — what the merge pass needs to break ties by flat index (MERGE_METHODS §2.4) while slices run in parallel.
- * Memory: one bucket histogram per slice in flight, plus a run-length list per slice of the few elements that fall in
- * a threshold bucket; never a copy of the tensor.
+ * Memory: two dense histograms per slice in flight, and per finished slice a sparse histogram of its threshold-bucket
+ * values; never a copy of the tensor.
  */
 final class MagnitudeRanks {
     static final int BUCKETS = 1 << 15;
@@ -64,43 +64,42 @@ final class MagnitudeRanks {
         throw new IllegalArgumentException("rank " + rank + " beyond " + cumulative + " elements");
     }
 
-    /** Collects, for one slice, the low 16 bits of the elements that fall in a threshold bucket. */
+    /**
+     * Counts, for one slice, the low 16 bits of the elements that fall in a threshold bucket. Differences of BF16
+     * weights take few distinct values, so a threshold bucket can hold a large share of a tensor: a dense histogram
+     * per slice, compacted when the slice ends, costs one increment per element whatever that share.
+     */
     final class Collector {
-        private final int[][] lows = new int[ranks.length][64];
-        private final int[] sizes = new int[ranks.length];
+        private final int[][] dense = new int[ranks.length][];
 
         void accept(float[] x, int length) {
             for (int r = 0; r < refineBuckets.length; r++) {
-                int rank = r;
-                MagnitudeKernel.forEachInBucket(x, length, refineBuckets[r], low -> add(rank, low));
+                if (dense[r] == null) {
+                    dense[r] = new int[1 << 16];
+                }
+                int[] histogram = dense[r];
+                MagnitudeKernel.forEachInBucket(x, length, refineBuckets[r], low -> histogram[low]++);
             }
-        }
-
-        private void add(int r, int low) {
-            if (sizes[r] == lows[r].length) {
-                lows[r] = Arrays.copyOf(lows[r], lows[r].length * 2);
-            }
-            lows[r][sizes[r]++] = low;
         }
 
         Refinement finish() {
             int[][] values = new int[ranks.length][];
             int[][] counts = new int[ranks.length][];
             for (int r = 0; r < ranks.length; r++) {
-                int[] sorted = Arrays.copyOf(lows[r], sizes[r]);
-                Arrays.sort(sorted);
+                int[] h = dense[r] == null ? new int[0] : dense[r];
                 int distinct = 0;
-                for (int i = 0; i < sorted.length; i++) {
-                    distinct += i == 0 || sorted[i] != sorted[i - 1] ? 1 : 0;
+                for (int c : h) {
+                    distinct += c == 0 ? 0 : 1;
                 }
                 values[r] = new int[distinct];
                 counts[r] = new int[distinct];
-                for (int i = 0, j = -1; i < sorted.length; i++) {
-                    if (i == 0 || sorted[i] != sorted[i - 1]) {
-                        values[r][++j] = sorted[i];
+                for (int v = 0, j = 0; v < h.length; v++) {
+                    if (h[v] != 0) {
+                        values[r][j] = v;
+                        counts[r][j++] = h[v];
                     }
-                    counts[r][j]++;
                 }
+                dense[r] = null;
             }
             return new Refinement(values, counts);
         }
