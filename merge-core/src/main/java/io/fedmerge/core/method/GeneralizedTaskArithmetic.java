@@ -25,8 +25,11 @@ public final class GeneralizedTaskArithmetic implements MergeMethod {
         if (sparsifier == Sparsifier.MAGNITUDE_OUTLIERS) {
             p.add(ParameterSpec.GAMMA);
         }
-        if (sparsifier == Sparsifier.RANDOM) {
+        if (sparsifier == Sparsifier.RANDOM || sparsifier == Sparsifier.DELLA_MAGPRUNE) {
             p.add(ParameterSpec.RANDOM_SEED);
+        }
+        if (sparsifier == Sparsifier.DELLA_MAGPRUNE) {
+            p.add(ParameterSpec.EPSILON);
         }
         this.parameters = List.copyOf(p);
     }
@@ -47,6 +50,23 @@ public final class GeneralizedTaskArithmetic implements MergeMethod {
 
     boolean consensus() {
         return consensus;
+    }
+
+    /** DELLA's window must stay inside (0, 1): 0 < d − ε and d + ε < 1 whenever d < 1 (MERGE_METHODS §2.7). */
+    @Override
+    public void validate(TensorContext context) {
+        if (sparsifier != Sparsifier.DELLA_MAGPRUNE) {
+            return;
+        }
+        double[] d = context.params().perModel("density");
+        double[] e = context.params().perModel("epsilon");
+        for (int i = 0; i < d.length; i++) {
+            if (d[i] < 1 && !(d[i] - e[i] > 0 && d[i] + e[i] < 1)) {
+                throw new io.fedmerge.core.config.ConfigException(name + ": model " + context.contributorIds().get(i)
+                        + " has density " + d[i] + " and epsilon " + e[i] + " (tensor " + context.tensorName()
+                        + "); keep probabilities d ± epsilon must lie strictly inside (0, 1): lower epsilon");
+            }
+        }
     }
 
     @Override

@@ -15,6 +15,7 @@ final class GtaTensorMerge implements TensorMerge {
     private final float[] weights;
     private final double[] density;
     private final double[] gamma;
+    private final double[] epsilon;
     private final boolean normalize;
     private final boolean rescale;
     private final String rescaleMode;
@@ -37,6 +38,7 @@ final class GtaTensorMerge implements TensorMerge {
         }
         this.density = p.perModel("density");
         this.gamma = method.sparsifier() == Sparsifier.MAGNITUDE_OUTLIERS ? p.perModel("gamma") : new double[k];
+        this.epsilon = method.sparsifier() == Sparsifier.DELLA_MAGPRUNE ? p.perModel("epsilon") : new double[k];
         this.normalize = p.flag("normalize");
         this.rescale = p.flag("rescale") && method.sparsifier() != Sparsifier.NONE;
         this.rescaleMode = p.string("rescale_mode");
@@ -66,6 +68,9 @@ final class GtaTensorMerge implements TensorMerge {
                         CounterRng.forTensor(ctx.seed(), ctx.tensorName(), ctx.contributorIds().get(i)), density[i]);
                 case MAGNITUDE -> anyRanked |= planTopK(i);
                 case MAGNITUDE_OUTLIERS -> anyRanked |= planOutliers(i);
+                case DELLA_MAGPRUNE -> selections[i] = new Selection.DellaKeep(
+                        CounterRng.forTensor(ctx.seed(), ctx.tensorName(), ctx.contributorIds().get(i)), density[i],
+                        epsilon[i], rowLength(), rescale && rescaleMode.equals("inverse_probability"));
                 case NONE -> throw new IllegalStateException();
             }
         }
@@ -76,6 +81,12 @@ final class GtaTensorMerge implements TensorMerge {
         if (rescale && anySparse && rescaleMode.equals("l1")) {
             passes.add(Pass.NORMS);
         }
+    }
+
+    private int rowLength() {
+        long[] shape = ctx.shape();
+        long rows = shape.length <= 1 ? 1 : shape[0];
+        return (int) (n / Math.max(1, rows));
     }
 
     private boolean planTopK(int i) {
@@ -320,7 +331,12 @@ final class GtaTensorMerge implements TensorMerge {
         if (!rescale || !sparsifies(i)) {
             return 1f;
         }
-        return rescaleMode.equals("l1") ? scale[i] : (float) (1.0 / density[i]);
+        return switch (rescaleMode) {
+            case "l1" -> scale[i];
+            case "inverse_probability" -> method.sparsifier() == Sparsifier.DELLA_MAGPRUNE ? 1f
+                    : (float) (1.0 / density[i]); // DELLA divides by each survivor's own p in its selection
+            default -> (float) (1.0 / density[i]);
+        };
     }
 
     private void combineLinearly(float[][] w, int len, float[] out) {

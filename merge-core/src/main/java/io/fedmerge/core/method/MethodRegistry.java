@@ -17,6 +17,8 @@ public final class MethodRegistry {
         register(new GeneralizedTaskArithmetic("dare_linear", Sparsifier.RANDOM, false, false, true));
         register(new GeneralizedTaskArithmetic("breadcrumbs", Sparsifier.MAGNITUDE_OUTLIERS, false, false, false));
         register(new GeneralizedTaskArithmetic("breadcrumbs_ties", Sparsifier.MAGNITUDE_OUTLIERS, true, false, false));
+        register(new GeneralizedTaskArithmetic("della", Sparsifier.DELLA_MAGPRUNE, true, true, true));
+        register(new GeneralizedTaskArithmetic("della_linear", Sparsifier.DELLA_MAGPRUNE, false, false, true));
     }
 
     private void register(MergeMethod m) {

@@ -115,4 +115,51 @@ sealed interface Selection {
             }
         }
     }
+
+    /**
+     * DELLA's MagPrune: within each row (first dimension × the rest), element j of ascending magnitude rank r_j
+     * (ties by flat index) is kept with probability p_j = (d − ε) + 2ε·r_j/(m − 1), so the row keeps d on average and
+     * favours large magnitudes. With {@code divideByProbability} each survivor is divided by its own p
+     * (the original DELLA rescale); otherwise rescaling is left to the caller.
+     */
+    record DellaKeep(CounterRng rng, double density, double epsilon, int rowLength, boolean divideByProbability)
+            implements Selection, Cursor {
+        @Override
+        public Cursor cursor(int slice) {
+            return this;
+        }
+
+        @Override
+        public void apply(Slice block, float[] delta) {
+            if (block.length() % rowLength != 0) {
+                throw new io.fedmerge.core.FedmergeException("della needs whole rows of " + rowLength
+                        + " elements per block; this tensor's rows are longer than a slice");
+            }
+            long[] keys = new long[rowLength];
+            for (int start = 0; start < block.length(); start += rowLength) {
+                applyRow(block.first() + start, delta, start, keys);
+            }
+        }
+
+        private void applyRow(long firstFlat, float[] delta, int start, long[] keys) {
+            int m = rowLength;
+            for (int j = 0; j < m; j++) {
+                // |x| bits (31 bits) above the in-row index: sorting the longs orders by magnitude, then by index.
+                keys[j] = ((long) (Float.floatToRawIntBits(delta[start + j]) & 0x7FFFFFFF) << 32) | j;
+            }
+            java.util.Arrays.sort(keys, 0, m);
+            double low = density - epsilon;
+            double step = m == 1 ? 0 : 2 * epsilon / (m - 1);
+            for (int rank = 0; rank < m; rank++) {
+                int j = (int) keys[rank];
+                double p = m == 1 ? density : low + step * rank;
+                int at = start + j;
+                if (!(rng.uniform(firstFlat + j) < p)) {
+                    delta[at] = 0f;
+                } else if (divideByProbability) {
+                    delta[at] = (float) (delta[at] / p);
+                }
+            }
+        }
+    }
 }

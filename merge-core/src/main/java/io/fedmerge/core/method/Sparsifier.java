@@ -9,7 +9,9 @@ public enum Sparsifier {
     /** Keep each element with probability d (DARE "drop"). */
     RANDOM,
     /** Drop the largest γ and the smallest 1 − d − γ fractions (Model Breadcrumbs). */
-    MAGNITUDE_OUTLIERS;
+    MAGNITUDE_OUTLIERS,
+    /** Keep with probability d ± ε by magnitude rank within each row (DELLA "MagPrune"). */
+    DELLA_MAGPRUNE;
 
     boolean rankBased() {
         return this == MAGNITUDE || this == MAGNITUDE_OUTLIERS;

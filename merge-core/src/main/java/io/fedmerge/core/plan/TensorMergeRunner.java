@@ -63,11 +63,17 @@ public final class TensorMergeRunner {
         this(pool, maxSliceElements, DEFAULT_BLOCK_ELEMENTS);
     }
 
-    /** Whole rows per unit when a row fits, so row-wise methods see complete rows. */
+    /** Rows longer than this are cut across slices (row-wise methods refuse such tensors with a clear message). */
+    static final int MAX_ROW = 1 << 26;
+
+    /** Whole rows per unit (at least one, if a row is not absurdly long), so row-wise methods see complete rows. */
     static int alignToRows(int limit, long elements, long rowLength) {
         long n = Math.max(1, elements);
         if (rowLength > 0 && rowLength <= limit) {
             return (int) Math.min(n, (limit / rowLength) * rowLength);
+        }
+        if (rowLength > limit && rowLength <= MAX_ROW) {
+            return (int) Math.min(n, rowLength);
         }
         return (int) Math.min(n, limit);
     }
@@ -75,7 +81,8 @@ public final class TensorMergeRunner {
     public void run(TensorMerge merge, long elements, long rowLength, int contributors, SliceReader reader,
             SliceWriter writer) {
         int sliceLength = alignToRows(maxSliceElements, elements, rowLength);
-        int blockLength = alignToRows(blockElements, sliceLength, rowLength <= sliceLength ? rowLength : 0);
+        boolean rowsFit = rowLength > 0 && sliceLength % rowLength == 0;
+        int blockLength = alignToRows(blockElements, sliceLength, rowsFit ? rowLength : 0);
         int slices = (int) ((elements + sliceLength - 1) / sliceLength);
         for (int pass = 0; pass < merge.statsPasses(); pass++) {
             int p = pass;
