@@ -107,12 +107,7 @@ sealed interface Selection {
 
         @Override
         public void apply(Slice block, float[] delta) {
-            long first = block.first();
-            for (int i = 0; i < block.length(); i++) {
-                if (!(rng.uniform(first + i) < p)) {
-                    delta[i] = 0f;
-                }
-            }
+            io.fedmerge.core.tensor.RandomMask.apply(rng, p, block.first(), delta, block.length());
         }
     }
 

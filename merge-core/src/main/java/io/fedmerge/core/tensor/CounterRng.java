@@ -45,7 +45,12 @@ public final class CounterRng {
 
     /** The draw for flat element {@code k}, uniform in [0, 1). */
     public double uniform(long k) {
-        return (mix64(state + (k + 1) * GAMMA) >>> 11) * DOUBLE_UNIT;
+        return bits53(k) * DOUBLE_UNIT;
+    }
+
+    /** The 53 random bits behind {@link #uniform}: uniform(k) = bits53(k) · 2⁻⁵³ exactly. */
+    public long bits53(long k) {
+        return mix64(state + (k + 1) * GAMMA) >>> 11;
     }
 
     private static long mix64(long z) {
