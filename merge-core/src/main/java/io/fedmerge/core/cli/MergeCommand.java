@@ -47,6 +47,9 @@ final class MergeCommand implements Callable<Integer> {
                     .execute(plan, out, new ProgressBar(System.err, "merge " + plan.method().name(), json));
             r.warnings().stream().skip(plan.warnings().size()).distinct()
                     .forEach(w -> System.err.println("warning: " + w));
+            if (!json && !r.units().isEmpty()) {
+                UnitTable.print(r.units(), System.out);
+            }
             System.out.println(json ? summary(r) : "merged %d tensors from %d models with %s into %s (%d shard%s,"
                     .formatted(r.tensors(), r.contributors(), r.method(), r.output(), r.shards(),
                             r.shards() == 1 ? "" : "s")
@@ -67,6 +70,13 @@ final class MergeCommand implements Callable<Integer> {
         o.put("seconds", r.seconds());
         o.put("threads", r.threads());
         r.warnings().forEach(o.putArray("warnings")::add);
+        for (var u : r.units()) {
+            ObjectNode n = o.withArray("units").addObject();
+            n.put("unit", u.unit());
+            n.put("cosine", u.cosine());
+            n.put("weight", u.weight());
+            u.permuted().forEach(n.putArray("permuted")::add);
+        }
         return Json.write(o);
     }
 }

@@ -18,5 +18,13 @@ public interface MergeMethod {
         return false;
     }
 
+    /**
+     * Whole-model work before the merge pass (head alignment, statistics over groups of tensors); the result is
+     * handed to every tensor's context. Default: none.
+     */
+    default Object prepare(ModelView view) {
+        return null;
+    }
+
     TensorMerge forTensor(TensorContext context);
 }

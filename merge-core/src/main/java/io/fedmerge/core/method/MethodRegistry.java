@@ -12,6 +12,7 @@ public final class MethodRegistry {
     public MethodRegistry() {
         register(new LinearMerge());
         register(new SlerpMerge());
+        register(new HierarchicalMerge());
         register(new GeneralizedTaskArithmetic("task_arithmetic", Sparsifier.NONE, false, false, false));
         register(new GeneralizedTaskArithmetic("ties", Sparsifier.MAGNITUDE, true, true, false));
         register(new GeneralizedTaskArithmetic("dare_ties", Sparsifier.RANDOM, true, false, true));

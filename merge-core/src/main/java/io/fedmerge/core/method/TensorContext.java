@@ -1,5 +1,6 @@
 package io.fedmerge.core.method;
 
+import io.fedmerge.core.align.AttentionLayout;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -10,12 +11,22 @@ import java.util.function.Consumer;
  * @param contributorIds stable contributor names, in config order; they key the random streams
  * @param seed the merge's random seed
  * @param warnings where a method reports something the user should know (logged once per tensor)
+ * @param attention head geometry from the base's config.json, or null
+ * @param preparation what {@link MergeMethod#prepare} returned for this merge, or null
+ * @param report where a method explains per-unit decisions (the hierarchical method's weights)
  */
 public record TensorContext(String tensorName, long[] shape, List<String> contributorIds, TensorParameters params,
-        long seed, Consumer<String> warnings) {
+        long seed, Consumer<String> warnings, AttentionLayout attention, Object preparation,
+        Consumer<UnitReport> report) {
     public TensorContext {
         shape = shape.clone();
         contributorIds = List.copyOf(contributorIds);
+    }
+
+    /** A context without model facts, preparation or report sink (methods that need none). */
+    public TensorContext(String tensorName, long[] shape, List<String> contributorIds, TensorParameters params,
+            long seed, Consumer<String> warnings) {
+        this(tensorName, shape, contributorIds, params, seed, warnings, null, null, r -> {});
     }
 
     @Override

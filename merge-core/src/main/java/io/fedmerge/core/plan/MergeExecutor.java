@@ -1,13 +1,12 @@
 package io.fedmerge.core.plan;
 
 import io.fedmerge.core.io.CheckpointWriter;
-import io.fedmerge.core.io.MappedElements;
 import io.fedmerge.core.io.TensorInfo;
 import io.fedmerge.core.io.TensorSpec;
 import io.fedmerge.core.method.TensorContext;
 import io.fedmerge.core.method.TensorMerge;
 import io.fedmerge.core.method.TensorParameters;
-import io.fedmerge.core.tensor.FloatCodec;
+import io.fedmerge.core.method.UnitReport;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -52,11 +51,15 @@ public final class MergeExecutor {
         });
         try {
             TensorMergeRunner runner = new TensorMergeRunner(pool, sliceElements);
+            List<UnitReport> reports = Collections.synchronizedList(new ArrayList<>());
+            PlanModelView view = new PlanModelView(plan, runner, warnings::add, reports::add);
+            Object preparation = plan.method().prepare(view);
+            List<DeltaSource> sources = view.sources();
             progress.started(plan.outputs().size(), writer.totalBytes());
             long bytesDone = 0;
             int done = 0;
             for (TensorSpec spec : plan.outputs()) {
-                mergeTensor(plan, spec, runner, writer, warnings);
+                mergeTensor(plan, spec, runner, writer, sources, preparation, warnings, reports);
                 bytesDone += spec.byteLength();
                 progress.tensorDone(spec.name(), ++done, bytesDone);
             }
@@ -65,7 +68,7 @@ public final class MergeExecutor {
             Path published = writer.commit();
             double seconds = (System.nanoTime() - start) / 1e9;
             return new MergeResult(published, plan.method().name(), plan.outputs().size(), writer.shardCount(),
-                    plan.contributors().size(), writer.totalBytes(), seconds, threads, warnings);
+                    plan.contributors().size(), writer.totalBytes(), seconds, threads, warnings, reports);
         } catch (RuntimeException | Error e) {
             writer.abort();
             throw e;
@@ -77,41 +80,18 @@ public final class MergeExecutor {
     }
 
     private static void mergeTensor(MergePlan plan, TensorSpec spec, TensorMergeRunner runner,
-            CheckpointWriter writer, List<String> warnings) {
+            CheckpointWriter writer, List<DeltaSource> sources, Object preparation, List<String> warnings,
+            List<UnitReport> reports) {
         String name = spec.name();
         TensorInfo baseInfo = plan.base().info(name);
         TensorParameters params = plan.parameters().resolve(name, plan.layers().t(name));
         long seed = params.global().get("random_seed") instanceof Double d ? d.longValue() : plan.seed();
         TensorContext ctx = new TensorContext(name, baseInfo.shape(), plan.contributorIds(), params, seed,
-                warnings::add);
+                warnings::add, plan.attention(), preparation, reports::add);
         TensorMerge merge = plan.method().forTensor(ctx);
-        List<DeltaSource> sources = plan.contributors();
-        String baseLabel = "base model " + plan.config().baseModel();
-        String[] labels = sources.stream().map(src -> "model " + src.id()).toArray(String[]::new);
         runner.run(merge, baseInfo.elementCount(), baseInfo.rowLength(), sources.size(),
-                (first, length, arena) -> {
-                    MappedElements base = plan.base().mapElements(name, first, length, arena);
-                    DeltaSource.Mapped[] deltas = new DeltaSource.Mapped[sources.size()];
-                    for (int i = 0; i < deltas.length; i++) {
-                        deltas[i] = sources.get(i).map(name, first, length, arena);
-                    }
-                    return (offset, len, b, d) -> {
-                        base.decode(offset, len, b);
-                        requireFinite(b, len, baseLabel, name, first + offset);
-                        for (int i = 0; i < deltas.length; i++) {
-                            deltas[i].read(offset, len, b, d[i]);
-                            requireFinite(d[i], len, labels[i], name, first + offset);
-                        }
-                    };
-                },
+                SliceReaders.of(plan.base(), "base model " + plan.config().baseModel(), name, sources),
                 (first, values, length) -> writer.write(name, first, values, length));
-    }
-
-    private static void requireFinite(float[] values, int length, String source, String tensor, long first) {
-        int bad = FloatCodec.firstNonFinite(values, length);
-        if (bad >= 0) {
-            throw new NonFiniteValueException(source, tensor, first + bad, values[bad]);
-        }
     }
 
     private static Map<String, String> provenance(MergePlan plan) {

@@ -1,5 +1,6 @@
 package io.fedmerge.core.plan;
 
+import io.fedmerge.core.align.AttentionLayout;
 import io.fedmerge.core.config.MergeConfig;
 import io.fedmerge.core.io.Checkpoint;
 import io.fedmerge.core.io.TensorSpec;
@@ -18,6 +19,7 @@ public record MergePlan(
         List<DeltaSource> contributors,
         ParameterResolver parameters,
         LayerPositions layers,
+        AttentionLayout attention,
         List<TensorSpec> outputs,
         long seed,
         List<String> warnings) implements AutoCloseable {

@@ -17,9 +17,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Turns a config into a {@link MergePlan}: opens every model, checks tensor names, shapes and base digests, and
@@ -57,14 +54,16 @@ public final class MergePlanner {
             }
             checkDistinctIds(contributors);
             ParameterResolver resolver = new ParameterResolver(method, entries, config.parameters());
-            LayerPositions layers = LayerPositions.of(base.tensorNames(), configuredLayers(base));
-            long seed = validateEveryTensor(method, base, resolver, layers, contributors, warnings);
+            ModelFacts facts = ModelFacts.of(base);
+            LayerPositions layers = LayerPositions.of(base.tensorNames(), facts.layers());
+            long seed = validateEveryTensor(method, base, resolver, layers, facts, contributors, warnings);
             List<TensorSpec> outputs = new ArrayList<>();
             for (String name : base.tensorNames()) {
                 TensorInfo t = base.info(name);
                 outputs.add(new TensorSpec(name, config.outputDtype(t.dtype()), t.shape()));
             }
-            return new MergePlan(config, method, base, contributors, resolver, layers, outputs, seed, warnings);
+            return new MergePlan(config, method, base, contributors, resolver, layers, facts.attention(), outputs,
+                    seed, warnings);
         } catch (RuntimeException e) {
             base.close();
             contributors.forEach(DeltaSource::close);
@@ -114,7 +113,7 @@ public final class MergePlanner {
     }
 
     private static long validateEveryTensor(MergeMethod method, Checkpoint base, ParameterResolver resolver,
-            LayerPositions layers, List<DeltaSource> contributors, List<String> warnings) {
+            LayerPositions layers, ModelFacts facts, List<DeltaSource> contributors, List<String> warnings) {
         List<String> ids = contributors.stream().map(DeltaSource::id).toList();
         long seed = 0;
         for (String name : base.tensorNames()) {
@@ -122,23 +121,10 @@ public final class MergePlanner {
             if (params.global().get("random_seed") instanceof Double d) {
                 seed = d.longValue();
             }
-            method.validate(new TensorContext(name, base.info(name).shape(), ids, params, seed, warnings::add));
+            method.validate(new TensorContext(name, base.info(name).shape(), ids, params, seed, warnings::add,
+                    facts.attention(), null, r -> {}));
         }
         return seed;
-    }
-
-    private static Integer configuredLayers(Checkpoint base) {
-        String json = base.configJson();
-        if (json == null) {
-            return null;
-        }
-        try {
-            JsonNode n = JsonMapper.builder().build().readTree(json).get("num_hidden_layers");
-            return n != null && n.canConvertToInt() ? n.intValue() : null;
-        } catch (JacksonException e) {
-            throw new ConfigException(base.directory().resolve(Checkpoint.CONFIG_FILE) + " is not valid JSON: "
-                    + e.getOriginalMessage());
-        }
     }
 
     /** The base digest costs a full read of the base, so it is computed only when a task vector asks for it. */

@@ -1,6 +1,7 @@
 package io.fedmerge.core.plan;
 
 import java.nio.file.Path;
+import io.fedmerge.core.method.UnitReport;
 import java.util.List;
 
 /** What a finished merge produced. */
@@ -13,8 +14,10 @@ public record MergeResult(
         long bytesWritten,
         double seconds,
         int threads,
-        List<String> warnings) {
+        List<String> warnings,
+        List<UnitReport> units) {
     public MergeResult {
         warnings = List.copyOf(warnings);
+        units = List.copyOf(units);
     }
 }

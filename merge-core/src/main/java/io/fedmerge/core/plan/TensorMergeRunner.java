@@ -78,23 +78,17 @@ public final class TensorMergeRunner {
         return (int) Math.min(n, limit);
     }
 
+    /** Runs only the statistics passes of {@code merge} (for whole-model preparations). */
+    public void accumulate(TensorMerge merge, long elements, long rowLength, int contributors, SliceReader reader) {
+        statistics(merge, elements, rowLength, contributors, reader);
+    }
+
     public void run(TensorMerge merge, long elements, long rowLength, int contributors, SliceReader reader,
             SliceWriter writer) {
-        int sliceLength = alignToRows(maxSliceElements, elements, rowLength);
-        boolean rowsFit = rowLength > 0 && sliceLength % rowLength == 0;
-        int blockLength = alignToRows(blockElements, sliceLength, rowsFit ? rowLength : 0);
+        statistics(merge, elements, rowLength, contributors, reader);
+        int sliceLength = sliceLength(elements, rowLength);
+        int blockLength = blockLength(sliceLength, rowLength);
         int slices = (int) ((elements + sliceLength - 1) / sliceLength);
-        for (int pass = 0; pass < merge.statsPasses(); pass++) {
-            int p = pass;
-            List<SliceAccumulator> stats = runAll(slices, s -> {
-                SliceAccumulator acc = merge.accumulator(p, s);
-                forEachBlock(s, sliceLength, blockLength, elements, contributors, reader,
-                        (block, offset) -> acc.accept(block));
-                acc.finish();
-                return acc;
-            });
-            merge.endPass(pass, stats);
-        }
         runAll(slices, s -> {
             BlockMerger merger = merge.merger(s);
             long first = (long) s * sliceLength;
@@ -107,6 +101,32 @@ public final class TensorMergeRunner {
             writer.write(first, buffers.get().out(), length);
             return null;
         });
+    }
+
+    private int sliceLength(long elements, long rowLength) {
+        return alignToRows(maxSliceElements, elements, rowLength);
+    }
+
+    private int blockLength(int sliceLength, long rowLength) {
+        boolean rowsFit = rowLength > 0 && sliceLength % rowLength == 0;
+        return alignToRows(blockElements, sliceLength, rowsFit ? rowLength : 0);
+    }
+
+    private void statistics(TensorMerge merge, long elements, long rowLength, int contributors, SliceReader reader) {
+        int sliceLength = sliceLength(elements, rowLength);
+        int blockLength = blockLength(sliceLength, rowLength);
+        int slices = (int) ((elements + sliceLength - 1) / sliceLength);
+        for (int pass = 0; pass < merge.statsPasses(); pass++) {
+            int p = pass;
+            List<SliceAccumulator> stats = runAll(slices, s -> {
+                SliceAccumulator acc = merge.accumulator(p, s);
+                forEachBlock(s, sliceLength, blockLength, elements, contributors, reader,
+                        (block, offset) -> acc.accept(block));
+                acc.finish();
+                return acc;
+            });
+            merge.endPass(pass, stats);
+        }
     }
 
     private interface BlockTask {

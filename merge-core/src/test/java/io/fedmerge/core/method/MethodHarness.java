@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 final class MethodHarness {
     private final MethodRegistry registry = new MethodRegistry();
     final List<String> warnings = new ArrayList<>();
+    final List<UnitReport> reports = new ArrayList<>();
 
     record Contributor(String id, Map<String, Object> parameters, float[] delta) {}
 
@@ -28,7 +29,8 @@ final class MethodHarness {
         TensorParameters params = resolver.resolve(tensorName, 0);
         long seed = params.global().get("random_seed") instanceof Double d ? d.longValue() : 0L;
         TensorContext ctx = new TensorContext(tensorName, shape,
-                contributors.stream().map(Contributor::id).toList(), params, seed, warnings::add);
+                contributors.stream().map(Contributor::id).toList(), params, seed, warnings::add,
+                new io.fedmerge.core.align.AttentionLayout(base.length, 1, 1, base.length), null, reports::add);
         m.validate(ctx);
         TensorMerge merge = m.forTensor(ctx);
         float[] out = new float[base.length];

@@ -175,4 +175,64 @@ class MethodPropertiesTest {
         assertThat(harness.run("ties", base, one, Map.of())).containsExactly(1, 2, 3);
         assertThat(harness.warnings).anyMatch(w -> w.contains("keeps no element of 3"));
     }
+
+    @Test
+    void hierarchicalRevertsToTheBaseForOpposedDeltasAndAddsASingleDelta() {
+        float[] base = randomVector(300, 1);
+        float[] d = randomVector(300, 0.1);
+        float[] minus = new float[300];
+        float[] single = new float[300];
+        for (int i = 0; i < 300; i++) {
+            minus[i] = -d[i];
+            single[i] = base[i] + d[i];
+        }
+        Map<String, Object> g = Map.of("granularity", "tensor");
+        float[] opposed = harness.run("hierarchical_cosine_ot_lerp", base, List.of(
+                new MethodHarness.Contributor("a", Map.of("weight", 0.5), d),
+                new MethodHarness.Contributor("b", Map.of("weight", 0.5), minus)), g);
+        assertThat(opposed).containsExactly(base);
+        assertThat(harness.reports.getLast().weight()).isZero();
+        assertThat(harness.reports.getLast().cosine()).isCloseTo(-1, within(1e-12));
+        float[] one = harness.run("hierarchical_cosine_ot_lerp", base, List.of(
+                new MethodHarness.Contributor("a", Map.of("weight", 0.7), d)), g);
+        assertClose(one, single, 1e-6);
+    }
+
+    @Test
+    void dellaKeepsDOnAverageInEveryRow() {
+        int rows = 40;
+        int cols = 5000;
+        float[] delta = randomVector(rows * cols, 1);
+        List<MethodHarness.Contributor> one = List.of(new MethodHarness.Contributor("h",
+                Map.of("weight", 1.0, "density", 0.6, "epsilon", 0.1), delta));
+        float[] out = harness.run("della_linear", new float[rows * cols], new long[] {rows, cols}, one,
+                Map.of("random_seed", 3.0), "w", 1 << 20, null);
+        for (int r = 0; r < rows; r++) {
+            int kept = 0;
+            for (int c = 0; c < cols; c++) {
+                kept += out[r * cols + c] != 0 ? 1 : 0;
+            }
+            assertThat(kept / (double) cols).as("row %d", r).isCloseTo(0.6, within(0.03));
+        }
+    }
+
+    @Test
+    void dellaRejectsAWindowOutsideZeroOne() {
+        List<MethodHarness.Contributor> one = List.of(new MethodHarness.Contributor("hosp-x",
+                Map.of("weight", 1.0, "density", 0.9, "epsilon", 0.15), new float[] {1, 2}));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> harness.run("della", new float[2], one, Map.of()))
+                .hasMessageContainingAll("model hosp-x", "density 0.9", "epsilon 0.15", "lower epsilon");
+    }
+
+    @Test
+    void slerpOfColinearAndOrthogonalVectors() {
+        float[] base = {1, 2, -3};
+        float[] delta = {1, 2, -3}; // θ₁ = 2θ₀: colinear, plain lerp
+        float[] out = harness.run("slerp", base, List.of(new MethodHarness.Contributor("a", Map.of(), delta)),
+                Map.of("t", 0.5));
+        assertThat(out).containsExactly(1.5f, 3f, -4.5f);
+        float[] orth = harness.run("slerp", new float[] {1, 0}, List.of(new MethodHarness.Contributor("a", Map.of(),
+                new float[] {-1, 1})), Map.of("t", 0.5));
+        assertClose(orth, new float[] {0.7071068f, 0.7071068f}, 1e-6);
+    }
 }

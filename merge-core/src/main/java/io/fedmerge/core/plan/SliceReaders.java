@@ -1,0 +1,38 @@
+package io.fedmerge.core.plan;
+
+import io.fedmerge.core.io.Checkpoint;
+import io.fedmerge.core.io.MappedElements;
+import io.fedmerge.core.tensor.FloatCodec;
+import java.util.List;
+
+/** Builds the runner's reader for one tensor: base and deltas mapped per slice, every block checked to be finite. */
+final class SliceReaders {
+    private SliceReaders() {}
+
+    static TensorMergeRunner.SliceReader of(Checkpoint base, String baseLabel, String tensor,
+            List<DeltaSource> sources) {
+        String[] labels = sources.stream().map(src -> "model " + src.id()).toArray(String[]::new);
+        return (first, length, arena) -> {
+            MappedElements b = base.mapElements(tensor, first, length, arena);
+            DeltaSource.Mapped[] deltas = new DeltaSource.Mapped[sources.size()];
+            for (int i = 0; i < deltas.length; i++) {
+                deltas[i] = sources.get(i).map(tensor, first, length, arena);
+            }
+            return (offset, len, baseOut, deltaOut) -> {
+                b.decode(offset, len, baseOut);
+                requireFinite(baseOut, len, baseLabel, tensor, first + offset);
+                for (int i = 0; i < deltas.length; i++) {
+                    deltas[i].read(offset, len, baseOut, deltaOut[i]);
+                    requireFinite(deltaOut[i], len, labels[i], tensor, first + offset);
+                }
+            };
+        };
+    }
+
+    private static void requireFinite(float[] values, int length, String source, String tensor, long first) {
+        int bad = FloatCodec.firstNonFinite(values, length);
+        if (bad >= 0) {
+            throw new NonFiniteValueException(source, tensor, first + bad, values[bad]);
+        }
+    }
+}
