@@ -13,6 +13,13 @@ public final class MethodRegistry {
         register(new LinearMerge());
         register(new SlerpMerge());
         register(new HierarchicalMerge());
+        register(new ModelStockMerge());
+        register(new NuSlerpMerge());
+        register(new MultiSlerpMerge());
+        register(new KarcherMerge());
+        register(new SceMerge());
+        register(new NearSwapMerge());
+        register(new PassthroughMerge());
         register(new GeneralizedTaskArithmetic("task_arithmetic", Sparsifier.NONE, false, false, false));
         register(new GeneralizedTaskArithmetic("ties", Sparsifier.MAGNITUDE, true, true, false));
         register(new GeneralizedTaskArithmetic("dare_ties", Sparsifier.RANDOM, true, false, true));

@@ -1,0 +1,165 @@
+package io.fedmerge.core.method;
+
+import java.util.List;
+
+/**
+ * Methods whose result is a linear combination out = γ·θ₀ + Σ βᵢ·xᵢ of the contributors' vectors xᵢ (task vectors
+ * Δᵢ, or full weights θᵢ), with coefficients that depend only on the Gram matrix ⟨xᵢ, xⱼ⟩ — spherical
+ * interpolations and averages (model_stock, nuslerp, multislerp, karcher). So one float64 statistics pass gathers
+ * the Gram matrix and one element-wise pass applies the combination, for a whole tensor, per row or per column.
+ */
+abstract class SpanMerge implements MergeMethod {
+    /** Whether xᵢ is the task vector (true) or the full weights θ₀ + Δᵢ (false). */
+    abstract boolean onDeltas(TensorContext context);
+
+    /** Vectors: the whole tensor, each row (last dimension), or each column (first dimension). */
+    enum Segments { WHOLE, ROWS, COLUMNS }
+
+    abstract Segments segments(TensorContext context);
+
+    /** Coefficients {γ, β₁ … β_K} for a segment with Gram matrix {@code gram}. */
+    abstract double[] coefficients(TensorContext context, double[][] gram);
+
+    @Override
+    public TensorMerge forTensor(TensorContext context) {
+        return new SpanTensorMerge(this, context);
+    }
+
+    private static final class SpanTensorMerge implements TensorMerge {
+        private final SpanMerge method;
+        private final TensorContext ctx;
+        private final boolean deltas;
+        private final Segments segments;
+        private final int k;
+        private final int cols;
+        private double[][] coefficients; // per segment (1 for WHOLE, cols for COLUMNS)
+
+        SpanTensorMerge(SpanMerge method, TensorContext ctx) {
+            this.method = method;
+            this.ctx = ctx;
+            this.deltas = method.onDeltas(ctx);
+            this.k = ctx.contributors();
+            long[] shape = ctx.shape();
+            Segments s = method.segments(ctx);
+            this.segments = shape.length < 2 && s != Segments.WHOLE ? Segments.WHOLE : s;
+            this.cols = shape.length < 2 ? (int) ctx.elementCount() : (int) (ctx.elementCount() / shape[0]);
+        }
+
+        @Override
+        public int statsPasses() {
+            return segments == Segments.ROWS ? 0 : 1;
+        }
+
+        private final class GramAccumulator implements SliceAccumulator {
+            final double[][][] gram = new double[segments == Segments.COLUMNS ? cols : 1][k][k];
+            private final float[][] x = new float[k][];
+
+            @Override
+            public void accept(Slice block) {
+                int len = block.length();
+                vectors(block, x);
+                for (int j = 0; j < len; j++) {
+                    double[][] g = gram[segments == Segments.COLUMNS ? (int) ((block.first() + j) % cols) : 0];
+                    for (int a = 0; a < k; a++) {
+                        double xa = x[a][j];
+                        for (int b = a; b < k; b++) {
+                            g[a][b] += xa * x[b][j];
+                        }
+                    }
+                }
+            }
+        }
+
+        /** The xᵢ of a block: the deltas, or (in place) the full weights. */
+        private void vectors(Slice block, float[][] out) {
+            for (int i = 0; i < k; i++) {
+                float[] d = block.deltas()[i];
+                if (!deltas) {
+                    float[] base = block.base();
+                    for (int j = 0; j < block.length(); j++) {
+                        d[j] += base[j];
+                    }
+                }
+                out[i] = d;
+            }
+        }
+
+        @Override
+        public SliceAccumulator accumulator(int pass, int slice) {
+            return new GramAccumulator();
+        }
+
+        @Override
+        public void endPass(int pass, List<SliceAccumulator> slices) {
+            int n = segments == Segments.COLUMNS ? cols : 1;
+            coefficients = new double[n][];
+            for (int s = 0; s < n; s++) {
+                double[][] g = new double[k][k];
+                for (SliceAccumulator acc : slices) {
+                    double[][] part = ((GramAccumulator) acc).gram[s];
+                    for (int a = 0; a < k; a++) {
+                        for (int b = a; b < k; b++) {
+                            g[a][b] += part[a][b];
+                        }
+                    }
+                }
+                coefficients[s] = method.coefficients(ctx, symmetric(g));
+            }
+        }
+
+        private double[][] symmetric(double[][] g) {
+            for (int a = 0; a < k; a++) {
+                for (int b = 0; b < a; b++) {
+                    g[a][b] = g[b][a];
+                }
+            }
+            return g;
+        }
+
+        @Override
+        public BlockMerger merger(int slice) {
+            float[][] x = new float[k][];
+            return (block, out) -> {
+                vectors(block, x);
+                float[] base = block.base();
+                int len = block.length();
+                for (int start = 0; start < len; start += segments == Segments.ROWS ? cols : len) {
+                    int end = segments == Segments.ROWS ? start + cols : len;
+                    double[] whole = segments == Segments.ROWS ? rowCoefficients(x, start, end)
+                            : segments == Segments.WHOLE ? coefficients[0] : null;
+                    for (int j = start; j < end; j++) {
+                        double[] c = whole != null ? whole : coefficients[(int) ((block.first() + j) % cols)];
+                        double v = c[0] * base[j];
+                        for (int i = 0; i < k; i++) {
+                            v += c[i + 1] * x[i][j];
+                        }
+                        out[j] = (float) v;
+                    }
+                }
+            };
+        }
+
+        private double[] rowCoefficients(float[][] x, int start, int end) {
+            double[][] g = new double[k][k];
+            for (int j = start; j < end; j++) {
+                for (int a = 0; a < k; a++) {
+                    for (int b = a; b < k; b++) {
+                        g[a][b] += (double) x[a][j] * x[b][j];
+                    }
+                }
+            }
+            return method.coefficients(ctx, symmetric(g));
+        }
+    }
+
+    /** ⟨u, v⟩ for coefficient vectors u, v over the basis whose Gram matrix is g. */
+    static double inner(double[] u, double[] v, double[][] g) {
+        double s = 0;
+        for (int a = 0; a < u.length; a++) {
+            for (int b = 0; b < v.length; b++) {
+                s += u[a] * g[a][b] * v[b];
+            }
+        }
+        return s;
+    }
+}
