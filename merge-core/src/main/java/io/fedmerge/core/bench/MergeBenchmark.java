@@ -113,15 +113,8 @@ public final class MergeBenchmark {
     }
 
     private Run merge(String method, Path models, Options o, double copySeconds) throws IOException {
-        StringBuilder yaml = new StringBuilder("merge_method: " + method + "\nbase_model: base\nmodels:\n");
-        double w = 1.0 / o.variants();
-        for (int v = 1; v <= o.variants(); v++) {
-            yaml.append("  - model: hospital-").append(v).append("\n    parameters: {weight: ").append(w)
-                    .append(method.equals("linear") || method.equals("task_arithmetic") ? "" : ", density: 0.6")
-                    .append("}\n");
-        }
+        Files.writeString(models.resolve(method + ".yml"), config(method, o.variants()));
         Path config = models.resolve(method + ".yml");
-        Files.writeString(config, yaml);
         Path out = models.resolveSibling("out-" + method);
         FileTrees.deleteRecursively(out);
         System.gc();
@@ -135,6 +128,34 @@ public final class MergeBenchmark {
         long rss = PeakRss.peakBytes();
         FileTrees.deleteRecursively(out);
         return new Run(method, seconds, copySeconds / seconds, rss);
+    }
+
+    /**
+     * The benchmark's config for a method, with the paper's settings where it gives them (DARE and DELLA at density
+     * 0.6, DELLA ε 0.05, Breadcrumbs 0.9/0.01). {@code hierarchical} and {@code hierarchical_ot} are the paper's
+     * method without and with head alignment.
+     */
+    static String config(String method, int variants) {
+        String name = method.startsWith("hierarchical") ? "hierarchical_cosine_ot_lerp" : method;
+        String perModel = switch (method) {
+            case "linear", "task_arithmetic" -> "";
+            case "breadcrumbs", "breadcrumbs_ties" -> ", density: 0.9, gamma: 0.01";
+            case "della", "della_linear" -> ", density: 0.6, epsilon: 0.05";
+            case "hierarchical", "hierarchical_ot" -> "";
+            default -> ", density: 0.6";
+        };
+        String global = switch (method) {
+            case "hierarchical" -> "parameters: {ot: false}\n";
+            case "hierarchical_ot" -> "parameters: {ot: true}\n";
+            default -> "";
+        };
+        StringBuilder yaml = new StringBuilder("merge_method: " + name + "\nbase_model: base\nmodels:\n");
+        double w = 1.0 / variants;
+        for (int v = 1; v <= variants; v++) {
+            yaml.append("  - model: hospital-").append(v).append("\n    parameters: {weight: ").append(w)
+                    .append(perModel).append("}\n");
+        }
+        return yaml.append(global).toString();
     }
 
     /** Reads every tensor byte of every input and writes the base's bytes to a new file; returns {read, written}. */

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "fedmerge", mixinStandardHelpOptions = true, version = "fedmerge 0.1.0",
         description = "Federated parameter-space merging of fine-tuned LLMs.",
         subcommands = {MergeCommand.class, TaskVectorCommand.class, GenerateCommand.class, InspectCommand.class,
-                BenchCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+                BenchCommand.class, CommandLine.HelpCommand.class})
 public final class FedmergeCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

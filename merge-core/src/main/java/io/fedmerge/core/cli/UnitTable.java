@@ -14,12 +14,12 @@ import java.util.regex.Pattern;
  * The hierarchical method's decisions, one line per layer: the lowest and mean weight of its units, how many
  * reverted to the base (weight 0: the contributions conflicted), and whose heads were moved by the alignment.
  */
-final class UnitTable {
+public final class UnitTable {
     private static final Pattern LAYER = Pattern.compile("^(.*?layers\\.\\d+)\\.");
 
     private UnitTable() {}
 
-    static void print(List<UnitReport> units, PrintStream out) {
+    public static void print(List<UnitReport> units, PrintStream out) {
         Map<String, List<UnitReport>> byLayer = new LinkedHashMap<>();
         for (UnitReport u : units) {
             Matcher m = LAYER.matcher(u.unit());

@@ -1,0 +1,25 @@
+package io.fedmerge.app;
+
+import io.fedmerge.core.cli.FedmergeCli;
+import io.fedmerge.edge.cli.EdgeCommand;
+import picocli.CommandLine;
+
+/** {@code ./fedmerge}: merge, task-vector, generate, inspect, bench (merge-core) plus hub, edge and demo. */
+public final class Fedmerge {
+    private Fedmerge() {}
+
+    public static CommandLine commandLine() {
+        CommandLine cli = FedmergeCli.commandLine();
+        cli.addSubcommand("hub", new HubCommand());
+        cli.addSubcommand("edge", new EdgeCommand());
+        cli.addSubcommand("demo", new DemoCommand());
+        return cli;
+    }
+
+    public static void main(String[] args) {
+        int code = commandLine().execute(args);
+        if (code != 0 || !(args.length > 0 && args[0].equals("hub"))) {
+            System.exit(code);
+        }
+    }
+}

@@ -1,0 +1,314 @@
+package io.fedmerge.edge;
+
+import com.google.protobuf.ByteString;
+import io.fedmerge.core.FedmergeException;
+import io.fedmerge.proto.v1.ArtifactFile;
+import io.fedmerge.proto.v1.ArtifactManifest;
+import io.fedmerge.proto.v1.BeginUploadRequest;
+import io.fedmerge.proto.v1.BeginUploadResponse;
+import io.fedmerge.proto.v1.CommitUploadRequest;
+import io.fedmerge.proto.v1.Contribution;
+import io.fedmerge.proto.v1.ContributionServiceGrpc;
+import io.fedmerge.proto.v1.DownloadFileRequest;
+import io.fedmerge.proto.v1.EnrollRequest;
+import io.fedmerge.proto.v1.EnrollResponse;
+import io.fedmerge.proto.v1.EnrollmentServiceGrpc;
+import io.fedmerge.proto.v1.FileChunk;
+import io.fedmerge.proto.v1.GetArtifactRequest;
+import io.fedmerge.proto.v1.GetRoundRequest;
+import io.fedmerge.proto.v1.ModelServiceGrpc;
+import io.fedmerge.proto.v1.Round;
+import io.fedmerge.proto.v1.RoundEvent;
+import io.fedmerge.proto.v1.RoundServiceGrpc;
+import io.fedmerge.proto.v1.TaskVectorManifest;
+import io.fedmerge.proto.v1.UploadChunk;
+import io.fedmerge.proto.v1.UploadChunksResponse;
+import io.fedmerge.proto.v1.WatchRoundsRequest;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.MetadataUtils;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Iterator;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
+import java.util.zip.CRC32C;
+
+/**
+ * The edge side of fedmerge.v1: every call carries the node credential and a deadline (except the long-lived watch
+ * and bulk streams); uploads and downloads resume from the committed offset after any transport failure, with
+ * bounded retries and exponential backoff.
+ */
+public final class HubClient implements AutoCloseable {
+    static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    private static final long UNARY_DEADLINE_S = 60;
+
+    private final ManagedChannel channel;
+    private final Channel authenticated;
+    private final int maxAttempts;
+    private final long backoffMillis;
+
+    public HubClient(String target, String credential, int maxAttempts, long backoffMillis) {
+        this.channel = NettyChannelBuilder.forTarget(target).usePlaintext().maxInboundMessageSize(8 << 20).build();
+        Metadata headers = new Metadata();
+        if (credential != null) {
+            headers.put(AUTHORIZATION, "Bearer " + credential);
+        }
+        this.authenticated = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+        this.maxAttempts = maxAttempts;
+        this.backoffMillis = backoffMillis;
+    }
+
+    public HubClient(String target, String credential) {
+        this(target, credential, 6, 500);
+    }
+
+    public static FedmergeException failure(String what, StatusRuntimeException e) {
+        return new FedmergeException(what + ": " + e.getStatus().getCode() + ": "
+                + (e.getStatus().getDescription() == null ? "no detail" : e.getStatus().getDescription()));
+    }
+
+    public EnrollResponse enroll(String token, String nodeName) {
+        try {
+            return EnrollmentServiceGrpc.newBlockingStub(channel).withDeadlineAfter(UNARY_DEADLINE_S, TimeUnit.SECONDS)
+                    .enroll(EnrollRequest.newBuilder().setToken(token).setNodeName(nodeName).build());
+        } catch (StatusRuntimeException e) {
+            throw failure("enrollment refused", e);
+        }
+    }
+
+    public Round round(String roundId) {
+        try {
+            return RoundServiceGrpc.newBlockingStub(authenticated).withDeadlineAfter(UNARY_DEADLINE_S, TimeUnit.SECONDS)
+                    .getRound(GetRoundRequest.newBuilder().setRoundId(roundId).build());
+        } catch (StatusRuntimeException e) {
+            throw failure("round " + roundId, e);
+        }
+    }
+
+    /** Watch events after a sequence; the iterator blocks for the next one. */
+    public Iterator<RoundEvent> watch(long afterSequence) {
+        return RoundServiceGrpc.newBlockingStub(authenticated)
+                .watchRounds(WatchRoundsRequest.newBuilder().setAfterSequence(afterSequence).build());
+    }
+
+    /** Result of an upload: the contribution and how many bytes actually crossed the network. */
+    public record Uploaded(Contribution contribution, long bytesSent, int attempts) {}
+
+    /** Uploads a task-vector file to a round, resuming after transport failures; idempotent. */
+    public Uploaded upload(String roundId, Path file, TaskVectorManifest manifest, LongConsumer progress) {
+        long sent = 0;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                BeginUploadResponse begun = ContributionServiceGrpc.newBlockingStub(authenticated)
+                        .withDeadlineAfter(UNARY_DEADLINE_S, TimeUnit.SECONDS)
+                        .beginUpload(BeginUploadRequest.newBuilder().setRoundId(roundId).setManifest(manifest).build());
+                if (!begun.getAlreadyCommitted() && begun.getCommittedOffset() < manifest.getTotalBytes()) {
+                    sent += sendFrom(begun, file, manifest.getTotalBytes(), progress);
+                }
+                progress.accept(manifest.getTotalBytes());
+                Contribution c = ContributionServiceGrpc.newBlockingStub(authenticated)
+                        .withDeadlineAfter(10 * UNARY_DEADLINE_S, TimeUnit.SECONDS)
+                        .commitUpload(CommitUploadRequest.newBuilder().setUploadId(begun.getUploadId())
+                                .setSha256(manifest.getSha256()).build());
+                return new Uploaded(c, sent, attempt);
+            } catch (StatusRuntimeException e) {
+                retryOrThrow("upload to round " + roundId, e, attempt);
+            } catch (TransferBroken e) {
+                sent += e.sent;
+                retryOrThrow("upload to round " + roundId, e.cause, attempt);
+            }
+        }
+    }
+
+    private void retryOrThrow(String what, StatusRuntimeException e, int attempt) {
+        if (!retryable(e.getStatus().getCode()) || attempt >= maxAttempts) {
+            throw failure(what + (attempt > 1 ? " (after " + attempt + " attempts)" : ""), e);
+        }
+        try {
+            Thread.sleep(backoffMillis << Math.min(attempt - 1, 6));
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new FedmergeException(what + " interrupted");
+        }
+    }
+
+    private static boolean retryable(Status.Code code) {
+        return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED
+                || code == Status.Code.CANCELLED || code == Status.Code.UNKNOWN || code == Status.Code.ABORTED
+                || code == Status.Code.INTERNAL;
+    }
+
+    private static final class TransferBroken extends RuntimeException {
+        final long sent;
+        final StatusRuntimeException cause;
+
+        TransferBroken(long sent, StatusRuntimeException cause) {
+            super(cause);
+            this.sent = sent;
+            this.cause = cause;
+        }
+    }
+
+    /**
+     * Streams the file from the committed offset, sending only while the transport is ready (onReady), so at most
+     * a few chunks are ever buffered whatever the link speed. Returns the bytes sent.
+     */
+    private long sendFrom(BeginUploadResponse begun, Path file, long total, LongConsumer progress) {
+        int chunk = Math.min(1 << 20, Math.max(64 << 10, begun.getMaxChunkBytes() == 0 ? 1 << 20
+                : begun.getMaxChunkBytes()));
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        long start = begun.getCommittedOffset();
+        long[] position = {start};
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            ContributionServiceGrpc.newStub(authenticated).uploadChunks(
+                    new ClientResponseObserver<UploadChunk, UploadChunksResponse>() {
+                        private ClientCallStreamObserver<UploadChunk> out;
+                        private boolean finished;
+
+                        @Override
+                        public void beforeStart(ClientCallStreamObserver<UploadChunk> requests) {
+                            out = requests;
+                            requests.setOnReadyHandler(this::pump);
+                        }
+
+                        private synchronized void pump() {
+                            try {
+                                while (!finished && out.isReady()) {
+                                    if (position[0] >= total) {
+                                        finished = true;
+                                        out.onCompleted();
+                                        return;
+                                    }
+                                    ByteBuffer buf = ByteBuffer.allocate((int) Math.min(chunk, total - position[0]));
+                                    while (buf.hasRemaining()) {
+                                        if (in.read(buf, position[0] + buf.position()) < 0) {
+                                            throw new IOException(file + " is shorter than its manifest says");
+                                        }
+                                    }
+                                    buf.flip();
+                                    CRC32C crc = new CRC32C();
+                                    crc.update(buf.duplicate());
+                                    out.onNext(UploadChunk.newBuilder().setUploadId(begun.getUploadId())
+                                            .setOffset(position[0]).setData(ByteString.copyFrom(buf))
+                                            .setCrc32C((int) crc.getValue()).build());
+                                    position[0] += buf.limit();
+                                    progress.accept(position[0]);
+                                }
+                            } catch (IOException e) {
+                                finished = true;
+                                out.onError(Status.CANCELLED.withDescription(e.getMessage()).asException());
+                                done.completeExceptionally(new UncheckedIOException(e));
+                            }
+                        }
+
+                        @Override
+                        public void onNext(UploadChunksResponse value) {
+                            done.complete(value.getCommittedOffset());
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            done.completeExceptionally(t);
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            done.complete(position[0]);
+                        }
+                    });
+            done.get();
+            return position[0] - start;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof StatusRuntimeException sre) {
+                throw new TransferBroken(position[0] - start, sre);
+            }
+            if (e.getCause() instanceof io.grpc.StatusException se) {
+                throw new TransferBroken(position[0] - start, se.getStatus().asRuntimeException());
+            }
+            throw new FedmergeException("upload failed: " + e.getCause().getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FedmergeException("upload interrupted");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    public ArtifactManifest artifact(String roundId) {
+        try {
+            return ModelServiceGrpc.newBlockingStub(authenticated).withDeadlineAfter(UNARY_DEADLINE_S, TimeUnit.SECONDS)
+                    .getArtifact(GetArtifactRequest.newBuilder().setRoundId(roundId).build());
+        } catch (StatusRuntimeException e) {
+            throw failure("artifact of round " + roundId, e);
+        }
+    }
+
+    /** Downloads one file into {@code target}, resuming from its current length; returns bytes received. */
+    public long download(String roundId, ArtifactFile file, Path target, LongConsumer progress) {
+        long received = 0;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                long offset = Files.exists(target) ? Files.size(target) : 0;
+                if (offset > file.getSize()) {
+                    Files.delete(target);
+                    offset = 0;
+                }
+                if (offset == file.getSize()) {
+                    return received;
+                }
+                Iterator<FileChunk> chunks = ModelServiceGrpc.newBlockingStub(authenticated).downloadFile(
+                        DownloadFileRequest.newBuilder().setRoundId(roundId).setName(file.getName()).setOffset(offset)
+                                .build());
+                try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND)) {
+                    while (chunks.hasNext()) {
+                        FileChunk c = chunks.next();
+                        if (c.getOffset() != offset) {
+                            throw new FedmergeException("hub sent bytes at " + c.getOffset() + ", expected " + offset);
+                        }
+                        c.getData().writeTo(out);
+                        offset += c.getData().size();
+                        received += c.getData().size();
+                        progress.accept(offset);
+                    }
+                }
+                if (offset != file.getSize()) {
+                    throw Status.UNAVAILABLE.withDescription("stream ended at " + offset + " of " + file.getSize())
+                            .asRuntimeException();
+                }
+                return received;
+            } catch (StatusRuntimeException e) {
+                retryOrThrow("download of " + file.getName(), e, attempt);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + target, e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        try {
+            channel.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

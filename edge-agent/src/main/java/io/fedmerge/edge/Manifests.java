@@ -1,0 +1,57 @@
+package io.fedmerge.edge;
+
+import io.fedmerge.core.io.Checkpoint;
+import io.fedmerge.core.io.TensorInfo;
+import io.fedmerge.core.taskvector.TaskVectorFormat;
+import io.fedmerge.proto.v1.TaskVectorManifest;
+import io.fedmerge.proto.v1.TaskVectorProvenance;
+import io.fedmerge.proto.v1.TensorSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+
+/** Describes a task-vector file for BeginUpload: tensors, base digest, provenance, size and SHA-256. */
+public final class Manifests {
+    private Manifests() {}
+
+    public static TaskVectorManifest of(Path taskVector) {
+        try (Checkpoint tv = Checkpoint.open(taskVector)) {
+            Map<String, String> meta = tv.metadata();
+            TaskVectorManifest.Builder b = TaskVectorManifest.newBuilder()
+                    .setBaseDigest(meta.getOrDefault(TaskVectorFormat.BASE_DIGEST, ""))
+                    .setTotalBytes(Files.size(taskVector)).setSha256(sha256(taskVector))
+                    .setProvenance(TaskVectorProvenance.newBuilder()
+                            .setMethod(meta.getOrDefault(TaskVectorFormat.METHOD, "dense")).setDensity(1.0)
+                            .setStoredDtype(meta.getOrDefault(TaskVectorFormat.STORED_DTYPE, ""))
+                            .setProducer(meta.getOrDefault(TaskVectorFormat.PRODUCER, "")));
+            for (String name : tv.tensorNames()) {
+                TensorInfo t = tv.info(name);
+                TensorSpec.Builder s = TensorSpec.newBuilder().setName(name).setDtype(t.dtype().name())
+                        .setByteLength(t.byteLength());
+                for (long d : t.shape()) {
+                    s.addShape(d);
+                }
+                b.addTensors(s);
+            }
+            return b.build();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + taskVector, e);
+        }
+    }
+
+    public static String sha256(Path file) throws IOException {
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

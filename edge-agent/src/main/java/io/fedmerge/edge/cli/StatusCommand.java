@@ -1,0 +1,44 @@
+package io.fedmerge.edge.cli;
+
+import io.fedmerge.edge.EdgeConfig;
+import io.fedmerge.edge.HubClient;
+import io.fedmerge.proto.v1.Round;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import tools.jackson.databind.node.ObjectNode;
+
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Show this node's enrollment and, with --round, that round's state and this node's contribution.")
+final class StatusCommand implements Callable<Integer> {
+    @Mixin
+    EdgeOptions options;
+
+    @Option(names = "--round", description = "Round id to look up.")
+    String round;
+
+    @Override
+    public Integer call() {
+        EdgeConfig c = options.load();
+        ObjectNode o = Output.object();
+        o.put("hub", c.hub());
+        o.put("node_id", c.nodeId());
+        o.put("node_name", c.nodeName());
+        if (round != null) {
+            try (HubClient hub = options.client()) {
+                Round r = hub.round(round);
+                o.put("round_state", r.getState().name());
+                o.put("merge_method", r.getMergeMethod());
+                o.put("contributions", r.getContributions());
+                o.put("contributed", r.hasContribution());
+            }
+        }
+        if (options.json) {
+            Output.print(o);
+        } else {
+            o.properties().forEach(e -> System.out.printf("%-14s %s%n", e.getKey(), e.getValue().asString()));
+        }
+        return 0;
+    }
+}

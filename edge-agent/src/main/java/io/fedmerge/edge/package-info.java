@@ -1,2 +1,0 @@
-/** The hospital edge agent (picocli): enroll, contribute task vectors, watch rounds, install merged models. */
-package io.fedmerge.edge;

@@ -1,0 +1,136 @@
+package io.fedmerge.hub.admin;
+
+import io.fedmerge.hub.model.BaseModel;
+import io.fedmerge.hub.model.BaseModelRegistry;
+import io.fedmerge.hub.node.Node;
+import io.fedmerge.hub.node.NodeRegistry;
+import io.fedmerge.hub.round.Artifact;
+import io.fedmerge.hub.round.Round;
+import io.fedmerge.hub.round.RoundRequest;
+import io.fedmerge.hub.round.RoundService;
+import io.fedmerge.hub.HubException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+
+/** The admin REST API (/api/v1): enrollment tokens, nodes, base models, rounds and their artifacts. */
+@RestController
+@RequestMapping("/api/v1")
+class AdminController {
+    private static final String ADMIN = "admin";
+    private final NodeRegistry nodes;
+    private final BaseModelRegistry bases;
+    private final RoundService rounds;
+
+    AdminController(NodeRegistry nodes, BaseModelRegistry bases, RoundService rounds) {
+        this.nodes = nodes;
+        this.bases = bases;
+        this.rounds = rounds;
+    }
+
+    record TokenRequest(Integer ttlMinutes, String note) {}
+
+    @PostMapping("/enrollment-tokens")
+    @ResponseStatus(HttpStatus.CREATED)
+    NodeRegistry.IssuedToken createToken(@RequestBody(required = false) TokenRequest req) {
+        int minutes = req == null || req.ttlMinutes() == null ? 60 * 24 : req.ttlMinutes();
+        if (minutes < 1 || minutes > 60 * 24 * 30) {
+            throw HubException.invalid("bad_ttl", "ttlMinutes must be between 1 and 43200, found " + minutes);
+        }
+        return nodes.issueToken(Duration.ofMinutes(minutes), req == null ? null : req.note(), ADMIN);
+    }
+
+    @GetMapping("/enrollment-tokens")
+    List<NodeRegistry.TokenInfo> tokens() {
+        return nodes.tokens();
+    }
+
+    @DeleteMapping("/enrollment-tokens/{id}")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    void revokeToken(@PathVariable String id) {
+        nodes.revokeToken(id, ADMIN);
+    }
+
+    @GetMapping("/nodes")
+    List<Node> nodes() {
+        return nodes.nodes();
+    }
+
+    @DeleteMapping("/nodes/{id}")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    void revokeNode(@PathVariable String id) {
+        nodes.revoke(id, ADMIN);
+    }
+
+    record BaseRequest(String name, String path) {}
+
+    record BaseView(String id, String name, String path, String digest, int tensors) {
+        static BaseView of(BaseModel m) {
+            return new BaseView(m.id(), m.name(), m.path().toString(), m.digest(), m.tensors().size());
+        }
+    }
+
+    @PostMapping("/base-models")
+    @ResponseStatus(HttpStatus.CREATED)
+    BaseView registerBase(@RequestBody BaseRequest req) {
+        if (req.path() == null) {
+            throw HubException.invalid("bad_base", "path is required: a checkpoint directory the hub can read");
+        }
+        return BaseView.of(bases.register(req.name(), Path.of(req.path()), ADMIN));
+    }
+
+    @GetMapping("/base-models")
+    List<BaseView> listBases() {
+        return bases.list().stream().map(BaseView::of).toList();
+    }
+
+    record RoundView(Round round, int contributions) {}
+
+    @PostMapping("/rounds")
+    @ResponseStatus(HttpStatus.CREATED)
+    RoundView createRound(@RequestBody RoundRequest req) {
+        Round r = rounds.create(req, ADMIN);
+        return new RoundView(r, 0);
+    }
+
+    @GetMapping("/rounds")
+    List<RoundView> listRounds() {
+        return rounds.list().stream().map(r -> new RoundView(r, rounds.contributions(r.id()))).toList();
+    }
+
+    @GetMapping("/rounds/{id}")
+    RoundView round(@PathVariable String id) {
+        return new RoundView(rounds.get(id), rounds.contributions(id));
+    }
+
+    @PostMapping("/rounds/{id}/trigger")
+    RoundView trigger(@PathVariable String id) {
+        return new RoundView(rounds.trigger(id, ADMIN), rounds.contributions(id));
+    }
+
+    @PostMapping("/rounds/{id}/cancel")
+    RoundView cancel(@PathVariable String id, @RequestBody(required = false) Map<String, String> body) {
+        return new RoundView(rounds.cancel(id, body == null ? null : body.get("reason"), ADMIN),
+                rounds.contributions(id));
+    }
+
+    @GetMapping("/rounds/{id}/artifact")
+    Artifact artifact(@PathVariable String id) {
+        Round r = rounds.get(id);
+        if (r.artifact() == null) {
+            throw HubException.precondition("not_published", "round " + id + " is " + r.state()
+                    + "; no artifact yet");
+        }
+        return r.artifact();
+    }
+}

@@ -1,0 +1,94 @@
+package io.fedmerge.hub.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+/**
+ * The fedmerge_* metrics operators watch (exported at /actuator/prometheus). Round and node gauges read the
+ * database at scrape time, so they are right after a restart and across replicas.
+ */
+@Component
+public class HubMetrics {
+    private final MeterRegistry registry;
+    private final Counter bytesReceived;
+    private final Counter bytesSent;
+    private final Counter contributionsReceived;
+    private final AtomicInteger activeTransfers = new AtomicInteger();
+    private final AtomicLong mergeBytesPerSecond = new AtomicLong();
+    private final AtomicLong mergeBytesDone = new AtomicLong();
+    private final Timer uploadDuration;
+    private final Timer mergeDuration;
+
+    HubMetrics(MeterRegistry registry, JdbcClient db) {
+        this.registry = registry;
+        bytesReceived = Counter.builder("fedmerge.bytes.received").baseUnit("bytes")
+                .description("task-vector bytes received from nodes").register(registry);
+        bytesSent = Counter.builder("fedmerge.bytes.sent").baseUnit("bytes")
+                .description("consolidated-model bytes sent to nodes").register(registry);
+        contributionsReceived = Counter.builder("fedmerge.contributions.received")
+                .description("contributions committed").register(registry);
+        uploadDuration = Timer.builder("fedmerge.upload.duration").description("upload sessions, begin to commit")
+                .register(registry);
+        mergeDuration = Timer.builder("fedmerge.merge.duration").description("consolidation merges")
+                .register(registry);
+        Gauge.builder("fedmerge.transfers.active", activeTransfers, AtomicInteger::get)
+                .description("uploads and downloads in progress").register(registry);
+        Gauge.builder("fedmerge.merge.bytes.per.second", mergeBytesPerSecond, AtomicLong::get)
+                .description("throughput of the merge in progress (or the last one)").register(registry);
+        Gauge.builder("fedmerge.merge.bytes.done", mergeBytesDone, AtomicLong::get)
+                .description("bytes written by the merge in progress").register(registry);
+        for (String state : new String[] {"OPEN", "MERGING", "PUBLISHED", "FAILED", "CANCELLED"}) {
+            Gauge.builder("fedmerge.rounds", () -> db.sql("select count(*) from round where state = ?").param(state)
+                    .query(Long.class).single()).tag("state", state).description("rounds by state").register(registry);
+        }
+        Gauge.builder("fedmerge.nodes.enrolled", () -> db.sql("select count(*) from node where revoked = false")
+                .query(Long.class).single()).description("enrolled, non-revoked nodes").register(registry);
+    }
+
+    public void received(long bytes) {
+        bytesReceived.increment(bytes);
+    }
+
+    public void sent(long bytes) {
+        bytesSent.increment(bytes);
+    }
+
+    public void contributionCommitted(Duration took) {
+        contributionsReceived.increment();
+        uploadDuration.record(took);
+    }
+
+    public void contributionRejected(String reason) {
+        registry.counter("fedmerge.contributions.rejected", "reason", reason).increment();
+    }
+
+    public void transferStarted() {
+        activeTransfers.incrementAndGet();
+    }
+
+    public void transferEnded() {
+        activeTransfers.decrementAndGet();
+    }
+
+    public void mergeProgress(long bytesDone, double seconds) {
+        mergeBytesDone.set(bytesDone);
+        mergeBytesPerSecond.set(seconds > 0 ? (long) (bytesDone / seconds) : 0);
+    }
+
+    public void mergeFinished(Duration took) {
+        mergeDuration.record(took);
+    }
+
+    /** Seconds since each node was last seen, as fedmerge_node_last_seen_seconds{node="name"}. */
+    public void nodeSeen(String nodeName, java.util.function.Supplier<Number> secondsAgo) {
+        Gauge.builder("fedmerge.node.last.seen", secondsAgo).tag("node", nodeName).baseUnit("seconds")
+                .description("seconds since the node last called the hub").register(registry);
+    }
+}

@@ -1,0 +1,36 @@
+package io.fedmerge.hub.round;
+
+import io.fedmerge.core.config.MergeConfig;
+import io.fedmerge.core.config.MergeConfigParser;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The mergekit YAML a round merges with: the base, one entry per committed contribution in node-name order (sums
+ * run in that order, so the result is reproducible) and the round's parameters. JSON is valid YAML flow style,
+ * which keeps parameter values (gradients, filters) exactly as the admin gave them.
+ */
+public final class MergeConfigs {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private MergeConfigs() {}
+
+    /** @param models task-vector paths relative to {@code directory}, in merge order */
+    public static String yaml(String method, Path basePath, List<String> models, Map<String, Object> parameters,
+            Map<String, Object> modelParameters) {
+        StringBuilder y = new StringBuilder("merge_method: ").append(method).append('\n')
+                .append("base_model: ").append(JSON.writeValueAsString(basePath.toString())).append('\n')
+                .append("models:\n");
+        for (String m : models) {
+            y.append("  - model: ").append(JSON.writeValueAsString(m)).append('\n')
+                    .append("    parameters: ").append(JSON.writeValueAsString(modelParameters)).append('\n');
+        }
+        return y.append("parameters: ").append(JSON.writeValueAsString(parameters)).append('\n').toString();
+    }
+
+    public static MergeConfig parse(String yaml, Path directory) {
+        return MergeConfigParser.parse(yaml, directory);
+    }
+}

@@ -1,0 +1,166 @@
+package io.fedmerge.hub.round;
+
+import io.fedmerge.core.io.Checkpoint;
+import io.fedmerge.core.io.CheckpointDigest;
+import io.fedmerge.core.io.FileTrees;
+import io.fedmerge.core.method.MethodRegistry;
+import io.fedmerge.core.plan.MergeExecutor;
+import io.fedmerge.core.plan.MergePlan;
+import io.fedmerge.core.plan.MergePlanner;
+import io.fedmerge.core.plan.MergeProgress;
+import io.fedmerge.core.plan.MergeResult;
+import io.fedmerge.hub.AuditLog;
+import io.fedmerge.hub.HubProperties;
+import io.fedmerge.hub.metrics.HubMetrics;
+import io.fedmerge.hub.model.BaseModel;
+import io.fedmerge.hub.model.BaseModelRegistry;
+import io.fedmerge.hub.node.Node;
+import io.fedmerge.hub.node.NodeRegistry;
+import io.fedmerge.hub.storage.BlobStore;
+import io.fedmerge.hub.transfer.UploadStore;
+import jakarta.annotation.PreDestroy;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+
+/**
+ * Runs consolidation merges in the background with merge-core, one at a time. The output is written under a
+ * staging name and published by rename (merge-core's writer), and the round becomes PUBLISHED only after that; a hub
+ * restarted while a round was MERGING runs that merge again from its persisted inputs.
+ */
+@Component
+public class MergeJobs {
+    private static final Logger LOG = LoggerFactory.getLogger(MergeJobs.class);
+
+    private final RoundStore rounds;
+    private final UploadStore uploads;
+    private final NodeRegistry nodes;
+    private final BaseModelRegistry bases;
+    private final BlobStore blobs;
+    private final HubMetrics metrics;
+    private final AuditLog audit;
+    private final HubProperties properties;
+    private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "fedmerge-merge-jobs");
+        t.setDaemon(true);
+        return t;
+    });
+
+    MergeJobs(RoundStore rounds, UploadStore uploads, NodeRegistry nodes, BaseModelRegistry bases, BlobStore blobs,
+            HubMetrics metrics, AuditLog audit, HubProperties properties) {
+        this.rounds = rounds;
+        this.uploads = uploads;
+        this.nodes = nodes;
+        this.bases = bases;
+        this.blobs = blobs;
+        this.metrics = metrics;
+        this.audit = audit;
+        this.properties = properties;
+    }
+
+    @EventListener(ApplicationReadyEvent.class)
+    void resumeInterruptedMerges() {
+        for (Round r : rounds.inState(RoundState.MERGING)) {
+            LOG.info("round={} was MERGING when the hub stopped; merging again from its stored contributions", r.id());
+            submit(r.id());
+        }
+    }
+
+    public void submit(String roundId) {
+        executor.submit(() -> run(roundId));
+    }
+
+    @PreDestroy
+    void stop() {
+        executor.shutdownNow();
+    }
+
+    private void run(String roundId) {
+        Instant start = Instant.now();
+        try {
+            Artifact artifact = merge(rounds.get(roundId), start);
+            if (rounds.transition(roundId, RoundState.MERGING, RoundState.PUBLISHED, null, artifact)) {
+                audit.record("hub", "round.publish", roundId, "digest " + artifact.checkpointDigest());
+            }
+            metrics.mergeFinished(Duration.between(start, Instant.now()));
+        } catch (Exception | Error e) {
+            if (Thread.currentThread().isInterrupted()) {
+                LOG.warn("round={} merge interrupted by shutdown; it will run again at the next start", roundId);
+                return;
+            }
+            LOG.error("round={} merge failed", roundId, e);
+            rounds.transition(roundId, RoundState.MERGING, RoundState.FAILED, "merge failed: " + e.getMessage(), null);
+            audit.record("hub", "round.fail", roundId, e.getMessage());
+        } finally {
+            rounds.signal();
+        }
+    }
+
+    private Artifact merge(Round round, Instant start) throws IOException {
+        BaseModel base = bases.byId(round.baseModelId()).orElseThrow();
+        List<String> names = new ArrayList<>();
+        for (var u : uploads.committed(round.id())) {
+            names.add(nodes.node(u.nodeId()).map(Node::name).orElseThrow());
+        }
+        names.sort(Comparator.naturalOrder());
+        List<String> models = names.stream().map(n -> "contributions/" + n + ".safetensors").toList();
+        Path roundDir = blobs.localPath("rounds/" + round.id());
+        String yaml = MergeConfigs.yaml(round.mergeMethod(), base.path(), models, round.parameters(),
+                round.modelParameters());
+        Files.writeString(roundDir.resolve("merge.yml"), yaml);
+        Path out = roundDir.resolve("artifact");
+        FileTrees.deleteRecursively(out); // a previous attempt that never published
+        MergeResult result;
+        try (MergePlan plan = new MergePlanner(new MethodRegistry()).plan(MergeConfigs.parse(yaml, roundDir))) {
+            result = new MergeExecutor(properties.threads()).execute(plan, out, new MergeProgress() {
+                @Override
+                public void tensorDone(String name, int done, long bytesDone) {
+                    metrics.mergeProgress(bytesDone, Duration.between(start, Instant.now()).toMillis() / 1000.0);
+                }
+            });
+        }
+        LOG.info("round={} merged {} contributions with {} in {} s", round.id(), models.size(), round.mergeMethod(),
+                String.format("%.2f", result.seconds()));
+        return describe(out, models.size(), result.seconds());
+    }
+
+    private static Artifact describe(Path dir, int contributions, double seconds) throws IOException {
+        List<Artifact.File> files = new ArrayList<>();
+        try (Stream<Path> list = Files.list(dir)) {
+            for (Path p : list.sorted().toList()) {
+                files.add(new Artifact.File(p.getFileName().toString(), Files.size(p), sha256(p)));
+            }
+        }
+        String digest;
+        try (Checkpoint c = Checkpoint.open(dir)) {
+            digest = CheckpointDigest.of(c);
+        }
+        return new Artifact(files, digest, contributions, seconds);
+    }
+
+    static String sha256(Path p) throws IOException {
+        try (InputStream in = new DigestInputStream(Files.newInputStream(p), MessageDigest.getInstance("SHA-256"))) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,14 @@
+package io.fedmerge.hub.round;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * A consolidation round.
+ *
+ * @param parameters top-level mergekit parameters
+ * @param modelParameters parameters applied to every contribution (mergekit's per-model parameters)
+ */
+public record Round(String id, String baseModelId, String mergeMethod, Map<String, Object> parameters,
+        Map<String, Object> modelParameters, int minContributions, Instant deadline, RoundState state,
+        String reason, Artifact artifact, Instant createdAt, Instant updatedAt) {}

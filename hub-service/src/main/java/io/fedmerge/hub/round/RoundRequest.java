@@ -1,0 +1,16 @@
+package io.fedmerge.hub.round;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What an admin posts to open a round: the base (by name), a mergekit-style method with its top-level parameters
+ * and the per-model parameters every contribution gets, who may contribute, and when to merge.
+ *
+ * @param invitedNodes node ids or names; empty = every enrolled node
+ * @param minContributions contributions needed before a merge may run (default 1)
+ * @param deadline when to merge automatically (if at least minContributions arrived), or null
+ */
+public record RoundRequest(String baseModel, String mergeMethod, Map<String, Object> parameters,
+        Map<String, Object> modelParameters, List<String> invitedNodes, Integer minContributions, Instant deadline) {}

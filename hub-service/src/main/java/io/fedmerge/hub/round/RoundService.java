@@ -1,0 +1,163 @@
+package io.fedmerge.hub.round;
+
+import io.fedmerge.core.FedmergeException;
+import io.fedmerge.core.method.MethodRegistry;
+import io.fedmerge.core.plan.ParameterResolver;
+import io.fedmerge.hub.AuditLog;
+import io.fedmerge.hub.HubException;
+import io.fedmerge.hub.model.BaseModel;
+import io.fedmerge.hub.model.BaseModelRegistry;
+import io.fedmerge.hub.node.Node;
+import io.fedmerge.hub.node.NodeRegistry;
+import io.fedmerge.hub.transfer.UploadStore;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Service;
+
+/** Creates rounds and moves them through their states; merges run in {@link MergeJobs}. */
+@Service
+public class RoundService {
+    private final RoundStore store;
+    private final BaseModelRegistry bases;
+    private final NodeRegistry nodes;
+    private final UploadStore uploads;
+    private final MergeJobs jobs;
+    private final RoundLocks locks;
+    private final AuditLog audit;
+    private final MethodRegistry methods = new MethodRegistry();
+
+    RoundService(RoundStore store, BaseModelRegistry bases, NodeRegistry nodes, UploadStore uploads, MergeJobs jobs,
+            RoundLocks locks, AuditLog audit) {
+        this.store = store;
+        this.bases = bases;
+        this.nodes = nodes;
+        this.uploads = uploads;
+        this.jobs = jobs;
+        this.locks = locks;
+        this.audit = audit;
+    }
+
+    public Round create(RoundRequest req, String actor) {
+        BaseModel base = bases.byName(req.baseModel() == null ? "" : req.baseModel()).orElseThrow(
+                () -> HubException.invalid("unknown_base", "no base model named '" + req.baseModel()
+                        + "'; register it first (POST /api/v1/base-models)"));
+        Map<String, Object> params = req.parameters() == null ? Map.of() : req.parameters();
+        Map<String, Object> modelParams = req.modelParameters() == null ? Map.of() : req.modelParameters();
+        validateParameters(req.mergeMethod(), base.path(), params, modelParams);
+        int min = req.minContributions() == null ? 1 : req.minContributions();
+        if (min < 1) {
+            throw HubException.invalid("bad_round", "min_contributions must be at least 1, found " + min);
+        }
+        List<String> invited = new ArrayList<>();
+        for (String who : req.invitedNodes() == null ? List.<String>of() : req.invitedNodes()) {
+            invited.add(resolveNode(who).id());
+        }
+        Instant now = Instant.now();
+        Round r = new Round(UUID.randomUUID().toString(), base.id(), req.mergeMethod(), params, modelParams, min,
+                req.deadline(), RoundState.OPEN, null, null, now, now);
+        store.insert(r, invited);
+        store.signal();
+        audit.record(actor, "round.create", r.id(), req.mergeMethod() + " on " + base.name());
+        return r;
+    }
+
+    /** Checks method, parameter names and ranges now, with a placeholder model, so a typo fails at creation. */
+    private void validateParameters(String method, Path basePath, Map<String, Object> params,
+            Map<String, Object> modelParams) {
+        if (method == null || method.isBlank()) {
+            throw HubException.invalid("bad_config", "merge_method is required");
+        }
+        try {
+            var config = MergeConfigs.parse(MergeConfigs.yaml(method, basePath, List.of("contribution"), params,
+                    modelParams), basePath);
+            new ParameterResolver(methods.get(method), config.models(), config.parameters());
+        } catch (FedmergeException e) {
+            throw HubException.invalid("bad_config", e.getMessage());
+        }
+    }
+
+    private Node resolveNode(String idOrName) {
+        return nodes.nodes().stream().filter(n -> n.id().equals(idOrName) || n.name().equals(idOrName))
+                .findFirst().orElseThrow(() -> HubException.invalid("unknown_node", "no enrolled node '"
+                        + idOrName + "'"));
+    }
+
+    public List<Round> list() {
+        return store.list();
+    }
+
+    public Round get(String id) {
+        return store.get(id);
+    }
+
+    public int contributions(String roundId) {
+        return uploads.committed(roundId).size();
+    }
+
+    public Round trigger(String id, String actor) {
+        Round r = store.get(id);
+        if (r.state() != RoundState.OPEN) {
+            throw HubException.precondition("not_open", "round " + id + " is " + r.state() + ", not OPEN");
+        }
+        int have = contributions(id);
+        if (have < r.minContributions()) {
+            throw HubException.precondition("too_few", "round " + id + " has " + have + " of the "
+                    + r.minContributions() + " contributions it needs");
+        }
+        startMerge(r, actor);
+        return store.get(id);
+    }
+
+    private void startMerge(Round r, String actor) {
+        boolean started = locks.with(r.id(), () -> store.transition(r.id(), RoundState.OPEN, RoundState.MERGING,
+                null, null));
+        if (!started) {
+            throw HubException.precondition("not_open", "round " + r.id() + " is no longer OPEN");
+        }
+        store.signal();
+        audit.record(actor, "round.merge", r.id(), contributions(r.id()) + " contributions");
+        jobs.submit(r.id());
+    }
+
+    public Round cancel(String id, String reason, String actor) {
+        Round r = store.get(id);
+        if (r.state().terminal()) {
+            throw HubException.precondition("finished", "round " + id + " already " + r.state());
+        }
+        String why = reason == null || reason.isBlank() ? "cancelled by an admin" : reason;
+        if (!store.transition(id, r.state(), RoundState.CANCELLED, why, null)) {
+            throw HubException.precondition("changed", "round " + id + " changed state meanwhile; try again");
+        }
+        store.signal();
+        audit.record(actor, "round.cancel", id, why);
+        return store.get(id);
+    }
+
+    /** Deadlines: merge what arrived if it is enough, otherwise fail the round with the reason. */
+    @Scheduled(fixedDelayString = "${fedmerge.hub.deadline-check-ms:2000}")
+    void checkDeadlines() {
+        Instant now = Instant.now();
+        for (Round r : store.inState(RoundState.OPEN)) {
+            if (r.deadline() == null || r.deadline().isAfter(now)) {
+                continue;
+            }
+            int have = contributions(r.id());
+            if (have >= r.minContributions()) {
+                try {
+                    startMerge(r, "scheduler");
+                } catch (HubException e) {
+                    // Someone else (an admin, another replica) moved it first.
+                }
+            } else if (store.transition(r.id(), RoundState.OPEN, RoundState.FAILED, "deadline passed with " + have
+                    + " of " + r.minContributions() + " contributions", null)) {
+                store.signal();
+                audit.record("scheduler", "round.fail", r.id(), "deadline with too few contributions");
+            }
+        }
+    }
+}

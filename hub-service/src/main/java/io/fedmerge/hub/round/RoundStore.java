@@ -1,0 +1,127 @@
+package io.fedmerge.hub.round;
+
+import io.fedmerge.hub.HubException;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+import org.springframework.transaction.annotation.Transactional;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Rounds, invitations and round events in the database. A state change and its event commit together. */
+@Repository
+public class RoundStore {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private final JdbcClient db;
+    private final Object eventSignal = new Object();
+
+    RoundStore(JdbcClient db) {
+        this.db = db;
+    }
+
+    record MergeConfig(Map<String, Object> parameters, Map<String, Object> modelParameters) {}
+
+    @Transactional
+    public void insert(Round r, List<String> invitedNodeIds) {
+        db.sql("""
+                insert into round(id, base_model_id, merge_method, merge_config, min_contributions, deadline, state,
+                    created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)""")
+                .params(r.id(), r.baseModelId(), r.mergeMethod(),
+                        JSON.writeValueAsString(new MergeConfig(r.parameters(), r.modelParameters())),
+                        r.minContributions(), r.deadline() == null ? null : Timestamp.from(r.deadline()),
+                        r.state().name(), Timestamp.from(r.createdAt()), Timestamp.from(r.updatedAt()))
+                .update();
+        for (String node : invitedNodeIds) {
+            db.sql("insert into round_invite(round_id, node_id) values (?, ?)").params(r.id(), node).update();
+        }
+        event(r.id(), r.state(), null);
+    }
+
+    public Optional<Round> find(String id) {
+        return db.sql("select * from round where id = ?").param(id).query(RoundStore::row).optional();
+    }
+
+    public Round get(String id) {
+        return find(id).orElseThrow(() -> HubException.notFound("no round " + id));
+    }
+
+    public List<Round> list() {
+        return db.sql("select * from round order by created_at").query(RoundStore::row).list();
+    }
+
+    public List<Round> inState(RoundState state) {
+        return db.sql("select * from round where state = ?").param(state.name()).query(RoundStore::row).list();
+    }
+
+    /**
+     * Moves a round from {@code from} to {@code to} only if it is still in {@code from} (so two actors cannot both
+     * start a merge), records the event in the same transaction, and wakes the watchers once committed.
+     */
+    @Transactional
+    public boolean transition(String id, RoundState from, RoundState to, String reason, Artifact artifact) {
+        int n = db.sql("update round set state = ?, reason = ?, artifact = ?, updated_at = ? where id = ? and state = ?")
+                .params(to.name(), reason, artifact == null ? null : JSON.writeValueAsString(artifact),
+                        Timestamp.from(Instant.now()), id, from.name())
+                .update();
+        if (n == 1) {
+            event(id, to, reason);
+        }
+        return n == 1;
+    }
+
+    private void event(String roundId, RoundState state, String reason) {
+        db.sql("insert into round_event(round_id, state, reason, created_at) values (?, ?, ?, ?)")
+                .params(roundId, state.name(), reason, Timestamp.from(Instant.now())).update();
+    }
+
+    /** Wakes every watcher (called after the transaction that added an event has committed). */
+    public void signal() {
+        synchronized (eventSignal) {
+            eventSignal.notifyAll();
+        }
+    }
+
+    /** Waits until an event may have been added, or the timeout passes. */
+    public void awaitEvent(long millis) throws InterruptedException {
+        synchronized (eventSignal) {
+            eventSignal.wait(millis);
+        }
+    }
+
+    public boolean invited(String roundId, String nodeId) {
+        long invites = db.sql("select count(*) from round_invite where round_id = ?").param(roundId)
+                .query(Long.class).single();
+        return invites == 0 || db.sql("select count(*) from round_invite where round_id = ? and node_id = ?")
+                .params(roundId, nodeId).query(Long.class).single() > 0;
+    }
+
+    public List<String> invitees(String roundId) {
+        return db.sql("select node_id from round_invite where round_id = ?").param(roundId).query(String.class).list();
+    }
+
+    public record Event(long sequence, String roundId, RoundState state, String reason) {}
+
+    public List<Event> eventsAfter(long sequence) {
+        return db.sql("select * from round_event where sequence > ? order by sequence").param(sequence)
+                .query((rs, n) -> new Event(rs.getLong("sequence"), rs.getString("round_id"),
+                        RoundState.valueOf(rs.getString("state")), rs.getString("reason"))).list();
+    }
+
+    private static Round row(ResultSet rs, int n) throws SQLException {
+        MergeConfig cfg = JSON.readValue(rs.getString("merge_config"), MergeConfig.class);
+        String artifact = rs.getString("artifact");
+        Timestamp deadline = rs.getTimestamp("deadline");
+        return new Round(rs.getString("id"), rs.getString("base_model_id"), rs.getString("merge_method"),
+                cfg.parameters() == null ? Map.of() : cfg.parameters(),
+                cfg.modelParameters() == null ? Map.of() : cfg.modelParameters(), rs.getInt("min_contributions"),
+                deadline == null ? null : deadline.toInstant(), RoundState.valueOf(rs.getString("state")),
+                rs.getString("reason"), artifact == null ? null : JSON.readValue(artifact, Artifact.class),
+                rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant());
+    }
+
+}

@@ -1,0 +1,51 @@
+package io.fedmerge.hub.security;
+
+import io.fedmerge.hub.HubProperties;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+/**
+ * The admin API credential: from configuration (fedmerge.hub.admin-token), or generated at first start, stored
+ * hashed and printed once on the console — the only time the hub ever shows a secret.
+ */
+@Component
+public class AdminTokens {
+    private static final Logger LOG = LoggerFactory.getLogger(AdminTokens.class);
+    private final JdbcClient db;
+    private final String configuredHash;
+
+    AdminTokens(JdbcClient db, HubProperties properties) {
+        this.db = db;
+        String t = properties.adminToken();
+        this.configuredHash = t == null || t.isBlank() ? null : Secrets.hash(t);
+    }
+
+    @EventListener(ApplicationReadyEvent.class)
+    void generateOnFirstStart() {
+        if (configuredHash != null || storedHash().isPresent()) {
+            return;
+        }
+        String token = Secrets.newSecret("fma_");
+        db.sql("insert into admin_token(id, token_hash, created_at) values (1, ?, ?)")
+                .params(Secrets.hash(token), Timestamp.from(Instant.now())).update();
+        // Printed to the console (not the log pattern) exactly once; only its hash is kept.
+        System.out.println("\nfedmerge hub: generated admin token (shown once, store it now): " + token + "\n");
+        LOG.info("generated an admin token at first start; it was printed on the console and is stored hashed");
+    }
+
+    private Optional<String> storedHash() {
+        return db.sql("select token_hash from admin_token where id = 1").query(String.class).optional();
+    }
+
+    public boolean isValid(String token) {
+        String expected = configuredHash != null ? configuredHash : storedHash().orElse(null);
+        return expected != null && Secrets.matches(token, expected);
+    }
+}

@@ -1,0 +1,66 @@
+package io.fedmerge.hub.transfer;
+
+import io.fedmerge.proto.v1.TaskVectorManifest;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/** Upload sessions in the database (the bytes themselves live in the blob store). */
+@Repository
+public class UploadStore {
+    private final JdbcClient db;
+
+    UploadStore(JdbcClient db) {
+        this.db = db;
+    }
+
+    void insert(Upload u) {
+        db.sql("""
+                insert into upload(id, round_id, node_id, sha256, total_bytes, manifest, state, created_at)
+                values (?, ?, ?, ?, ?, ?, ?, ?)""")
+                .params(u.id(), u.roundId(), u.nodeId(), u.sha256(), u.totalBytes(),
+                        Base64.getEncoder().encodeToString(u.manifest().toByteArray()), u.state().name(),
+                        Timestamp.from(u.createdAt()))
+                .update();
+    }
+
+    Optional<Upload> find(String id) {
+        return db.sql("select * from upload where id = ?").param(id).query(UploadStore::row).optional();
+    }
+
+    /** The node's live uploads for a round (not superseded), newest first. */
+    List<Upload> live(String roundId, String nodeId) {
+        return db.sql("select * from upload where round_id = ? and node_id = ? and state <> 'SUPERSEDED'"
+                + " order by created_at desc").params(roundId, nodeId).query(UploadStore::row).list();
+    }
+
+    /** Committed contributions of a round. */
+    public List<Upload> committed(String roundId) {
+        return db.sql("select * from upload where round_id = ? and state = 'COMMITTED'").param(roundId)
+                .query(UploadStore::row).list();
+    }
+
+    void setState(String id, Upload.State state) {
+        db.sql("update upload set state = ?, committed_at = ? where id = ?")
+                .params(state.name(), state == Upload.State.COMMITTED ? Timestamp.from(Instant.now()) : null, id)
+                .update();
+    }
+
+    private static Upload row(ResultSet rs, int n) throws SQLException {
+        TaskVectorManifest manifest;
+        try {
+            manifest = TaskVectorManifest.parseFrom(Base64.getDecoder().decode(rs.getString("manifest")));
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new SQLException("stored manifest is corrupt for upload " + rs.getString("id"), e);
+        }
+        return new Upload(rs.getString("id"), rs.getString("round_id"), rs.getString("node_id"),
+                rs.getString("sha256"), rs.getLong("total_bytes"), manifest,
+                Upload.State.valueOf(rs.getString("state")), rs.getTimestamp("created_at").toInstant());
+    }
+}
