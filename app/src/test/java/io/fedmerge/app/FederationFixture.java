@@ -1,0 +1,66 @@
+package io.fedmerge.app;
+
+import io.fedmerge.core.generate.CheckpointGenerator;
+import io.fedmerge.core.generate.ModelShape;
+import io.fedmerge.core.io.CheckpointWriter;
+import io.fedmerge.core.plan.MergeProgress;
+import io.fedmerge.core.taskvector.TaskVectorBuilder;
+import io.fedmerge.core.tensor.DType;
+import io.fedmerge.edge.EdgeConfig;
+import io.fedmerge.edge.HubClient;
+import io.fedmerge.proto.v1.EnrollResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Generated tiny models, their task vectors, and helpers to enroll nodes and open rounds on a real hub. */
+final class FederationFixture {
+    final Path dir;
+    final Path models;
+
+    FederationFixture(Path dir) {
+        this.dir = dir;
+        this.models = dir.resolve("models");
+        new CheckpointGenerator().generate(models, new CheckpointGenerator.Options(ModelShape.preset("tiny"), 3, 5,
+                DType.BF16, CheckpointWriter.DEFAULT_SHARD_BYTES, 0, 2), MergeProgress.NONE);
+        for (int h = 1; h <= 3; h++) {
+            new TaskVectorBuilder().build(models.resolve("base"), models.resolve("hospital-" + h), taskVector(h),
+                    DType.F32, MergeProgress.NONE);
+        }
+        // A task vector against another base: hospital-2 as "base".
+        new TaskVectorBuilder().build(models.resolve("hospital-2"), models.resolve("hospital-1"),
+                models.resolve("wrong-base.safetensors"), DType.F32, MergeProgress.NONE);
+    }
+
+    Path taskVector(int hospital) {
+        return models.resolve("tv-" + hospital + ".safetensors");
+    }
+
+    static EdgeConfig enroll(EmbeddedHub hub, String name) {
+        String token = hub.admin().post("/api/v1/enrollment-tokens", Map.of("ttlMinutes", 5)).path("token")
+                .asString();
+        try (HubClient c = new HubClient(hub.grpcTarget(), null)) {
+            EnrollResponse r = c.enroll(token, name);
+            return new EdgeConfig(hub.grpcTarget(), r.getNodeId(), name, r.getCredential());
+        }
+    }
+
+    void registerBase(EmbeddedHub hub) {
+        hub.admin().post("/api/v1/base-models", Map.of("name", "base", "path",
+                models.resolve("base").toAbsolutePath().toString()));
+    }
+
+    static String openRound(EmbeddedHub hub, String method, Map<String, Object> modelParameters, int min) {
+        return hub.admin().post("/api/v1/rounds", Map.of("baseModel", "base", "mergeMethod", method,
+                "modelParameters", modelParameters, "minContributions", min)).path("round").path("id").asString();
+    }
+
+    static HubClient client(EdgeConfig e) {
+        return new HubClient(e.hub(), e.credential(), 3, 50);
+    }
+
+    static Path copy(Path from, Path to) throws java.io.IOException {
+        Files.createDirectories(to.getParent());
+        return Files.copy(from, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+}
