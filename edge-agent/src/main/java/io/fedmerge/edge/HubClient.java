@@ -65,7 +65,9 @@ public final class HubClient implements AutoCloseable {
     private final long backoffMillis;
 
     public HubClient(String target, String credential, int maxAttempts, long backoffMillis) {
-        this.channel = NettyChannelBuilder.forTarget(target).usePlaintext().maxInboundMessageSize(8 << 20).build();
+        // 8 MiB flow-control window: with 1 MiB chunks the 1 MiB default leaves one chunk in flight per round trip.
+        this.channel = NettyChannelBuilder.forTarget(target).usePlaintext().maxInboundMessageSize(8 << 20)
+                .flowControlWindow(8 << 20).build();
         Metadata headers = new Metadata();
         if (credential != null) {
             headers.put(AUTHORIZATION, "Bearer " + credential);
@@ -177,7 +179,9 @@ public final class HubClient implements AutoCloseable {
         long start = begun.getCommittedOffset();
         long[] position = {start};
         try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-            ContributionServiceGrpc.newStub(authenticated).uploadChunks(
+            // isReady() turns false above 32 KiB buffered by default, i.e. after every 1 MiB chunk: let a few
+            // chunks queue so the link never idles waiting for the previous one to drain.
+            ContributionServiceGrpc.newStub(authenticated).withOnReadyThreshold(4 << 20).uploadChunks(
                     new ClientResponseObserver<UploadChunk, UploadChunksResponse>() {
                         private ClientCallStreamObserver<UploadChunk> out;
                         private boolean finished;

@@ -7,14 +7,25 @@ import java.nio.file.Path;
 
 /**
  * Where the hub keeps bulk bytes: uploaded task vectors and consolidated checkpoints, under '/'-separated keys.
- * Writes are positional appends (an upload resumes at the stored length); reads are streams from an offset.
+ * Writes are appends (an upload resumes at the stored length); reads are channels positioned at an offset.
  */
 public interface BlobStore {
     /** Length of the blob, or -1 if it does not exist. */
     long size(String key) throws IOException;
 
-    /** Writes {@code data} at {@code offset}, which must equal the current size (0 creates the blob). */
-    void append(String key, long offset, ByteBuffer data) throws IOException;
+    /** An open blob for a stream of appends (one upload stream), so each chunk costs one write, not an open. */
+    interface Appender extends AutoCloseable {
+        /** Bytes the blob holds. */
+        long size();
+
+        void append(ByteBuffer data) throws IOException;
+
+        @Override
+        void close() throws IOException;
+    }
+
+    /** Opens (creating if needed) a blob for appending at its end. */
+    Appender appender(String key) throws IOException;
 
     /** Forces appended bytes to stable storage. */
     void sync(String key) throws IOException;

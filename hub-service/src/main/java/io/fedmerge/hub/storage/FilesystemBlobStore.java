@@ -39,18 +39,30 @@ public class FilesystemBlobStore implements BlobStore {
     }
 
     @Override
-    public void append(String key, long offset, ByteBuffer data) throws IOException {
+    public Appender appender(String key) throws IOException {
         Path p = localPath(key);
         Files.createDirectories(p.getParent());
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            if (ch.size() != offset) {
-                throw new IOException("blob " + key + " holds " + ch.size() + " bytes, cannot append at " + offset);
+        FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        return new Appender() {
+            private long size = ch.size();
+
+            @Override
+            public long size() {
+                return size;
             }
-            long pos = offset;
-            while (data.hasRemaining()) {
-                pos += ch.write(data, pos);
+
+            @Override
+            public void append(ByteBuffer data) throws IOException {
+                while (data.hasRemaining()) {
+                    size += ch.write(data, size);
+                }
             }
-        }
+
+            @Override
+            public void close() throws IOException {
+                ch.close();
+            }
+        };
     }
 
     @Override

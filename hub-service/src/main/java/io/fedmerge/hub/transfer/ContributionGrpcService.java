@@ -53,8 +53,20 @@ class ContributionGrpcService extends ContributionServiceGrpc.ContributionServic
         metrics.transferStarted();
         return new StreamObserver<>() {
             private Upload session;
+            private io.fedmerge.hub.storage.BlobStore.Appender out;
             private long committed = -1;
             private boolean failed;
+
+            private void closeBlob() {
+                if (out != null) {
+                    try {
+                        out.close();
+                    } catch (java.io.IOException e) {
+                        LOG.warn("node={} upload={} close failed: {}", node.id(), session.id(), e.getMessage());
+                    }
+                    out = null;
+                }
+            }
 
             @Override
             public void onNext(UploadChunk chunk) {
@@ -64,14 +76,16 @@ class ContributionGrpcService extends ContributionServiceGrpc.ContributionServic
                 try {
                     if (session == null) {
                         session = uploads.session(node, chunk.getUploadId());
+                        out = uploads.open(session);
                     } else if (!session.id().equals(chunk.getUploadId())) {
                         throw io.fedmerge.hub.HubException.invalid("mixed_uploads",
                                 "one chunk stream carries one upload; open a new stream for " + chunk.getUploadId());
                     }
-                    committed = uploads.append(session, chunk.getOffset(), chunk.getData().asReadOnlyByteBuffer(),
-                            chunk.getCrc32C());
+                    committed = uploads.append(session, out, chunk.getOffset(),
+                            chunk.getData().asReadOnlyByteBuffer(), chunk.getCrc32C());
                 } catch (RuntimeException e) {
                     failed = true;
+                    closeBlob();
                     metrics.transferEnded();
                     response.onError(GrpcErrors.of(e));
                 }
@@ -83,6 +97,7 @@ class ContributionGrpcService extends ContributionServiceGrpc.ContributionServic
                 if (!failed) {
                     metrics.transferEnded();
                 }
+                closeBlob();
                 LOG.info("node={} upload stream ended early at offset {}: {}", node.id(), committed, t.getMessage());
             }
 
@@ -92,6 +107,7 @@ class ContributionGrpcService extends ContributionServiceGrpc.ContributionServic
                     return;
                 }
                 metrics.transferEnded();
+                closeBlob();
                 long offset = session == null ? 0 : uploads.committedOffset(session);
                 response.onNext(UploadChunksResponse.newBuilder().setCommittedOffset(offset).build());
                 response.onCompleted();

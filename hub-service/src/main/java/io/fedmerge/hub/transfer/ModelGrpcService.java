@@ -111,6 +111,8 @@ class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBase {
         }
 
         void start() {
+            // Above the 32 KiB default a few 1 MiB chunks may queue, so the link stays busy between onReady calls.
+            out.setOnReadyThreshold(4 << 20);
             out.setOnCancelHandler(this::finish);
             out.setOnReadyHandler(this);
             run();

@@ -126,14 +126,23 @@ public class UploadService {
         return u;
     }
 
-    /** Appends one chunk; returns the new committed offset. */
-    public long append(Upload u, long offset, ByteBuffer data, int crc32c) {
+    /** Opens the session's partial blob for one chunk stream; the caller closes it when the stream ends. */
+    public BlobStore.Appender open(Upload u) {
+        try {
+            return blobs.appender(u.partialKey());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open upload " + u.id() + " for writing", e);
+        }
+    }
+
+    /** Appends one chunk at the committed offset; returns the new committed offset. */
+    public long append(Upload u, BlobStore.Appender out, long offset, ByteBuffer data, int crc32c) {
         try {
             if (data.remaining() > maxChunkBytes()) {
                 throw HubException.invalid("chunk_too_large", "chunk of " + data.remaining() + " bytes exceeds "
                         + maxChunkBytes());
             }
-            long committed = Math.max(0, blobs.size(u.partialKey()));
+            long committed = out.size();
             if (offset != committed) {
                 throw HubException.precondition("wrong_offset", "chunk at offset " + offset
                         + " but the hub expects offset " + committed + "; resume from there");
@@ -151,7 +160,7 @@ public class UploadService {
                 }
             }
             int n = data.remaining();
-            blobs.append(u.partialKey(), offset, data);
+            out.append(data);
             metrics.received(n);
             return committed + n;
         } catch (IOException e) {
