@@ -104,7 +104,7 @@ class FederationTest {
         hub.admin().post("/api/v1/rounds/" + round + "/trigger", null);
         awaitState(round, "PUBLISHED");
         try (HubClient c = FederationFixture.client(alice)) {
-            ModelInstaller.Installed inst = new ModelInstaller().install(c, round, dir.resolve("alice-model"), n -> { });
+            ModelInstaller.Installed inst = new ModelInstaller().install(c, round, dir.resolve("alice-model-" + round), n -> { });
             assertThat(inst.dir().resolve("model.safetensors")).exists();
             assertThat(inst.digest()).isEqualTo(hub.admin().get("/api/v1/rounds/" + round + "/artifact")
                     .path("checkpointDigest").asString());
@@ -401,5 +401,28 @@ class FederationTest {
     void roundsRejectUnknownParametersAtCreation() {
         assertThatThrownBy(() -> FederationFixture.openRound(hub, "ties", Map.of("weight", 1, "densty", 0.5), 1))
                 .hasMessageContaining("400").hasMessageContaining("unknown parameter 'densty'");
+    }
+
+    @Test
+    void operatorsSeeFedmergeMetricsAndProbes() throws Exception {
+        aFullRoundPublishesTheOfflineMergeToEveryContributor();
+        ManagedChannel ch = channel();
+        try {
+            String round = FederationFixture.openRound(hub, "linear", Map.of("weight", 1), 1);
+            assertStatus(() -> begin(as(ch, alice.credential()), round, Manifests.of(fx.models.resolve(
+                    "wrong-base.safetensors"))), Status.Code.FAILED_PRECONDITION, "base digest");
+        } finally {
+            ch.shutdownNow();
+        }
+        Thread.sleep(1500); // the last-seen gauge refreshes on a schedule
+        String metrics = http("GET", "/actuator/prometheus", null).body();
+        assertThat(metrics).contains("fedmerge_rounds{", "state=\"PUBLISHED\"", "fedmerge_bytes_received_bytes_total",
+                "fedmerge_bytes_sent_bytes_total", "fedmerge_contributions_received_total",
+                "fedmerge_contributions_rejected_total{", "reason=\"wrong_base\"", "fedmerge_transfers_active",
+                "fedmerge_merge_duration_seconds", "fedmerge_upload_duration_seconds", "fedmerge_nodes_enrolled",
+                "fedmerge_node_last_seen_seconds{", "node=\"alice\"");
+        assertThat(metrics).doesNotContain(alice.credential());
+        assertThat(http("GET", "/actuator/health/readiness", null).body()).contains("UP");
+        assertThat(http("GET", "/actuator/health/liveness", null).body()).contains("UP");
     }
 }

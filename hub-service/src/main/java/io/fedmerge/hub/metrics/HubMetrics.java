@@ -3,11 +3,14 @@ package io.fedmerge.hub.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
@@ -25,9 +28,14 @@ public class HubMetrics {
     private final AtomicLong mergeBytesDone = new AtomicLong();
     private final Timer uploadDuration;
     private final Timer mergeDuration;
+    private final MultiGauge lastSeen;
+    private final JdbcClient db;
 
     HubMetrics(MeterRegistry registry, JdbcClient db) {
         this.registry = registry;
+        this.db = db;
+        lastSeen = MultiGauge.builder("fedmerge.node.last.seen").baseUnit("seconds")
+                .description("seconds since the node last called the hub").register(registry);
         bytesReceived = Counter.builder("fedmerge.bytes.received").baseUnit("bytes")
                 .description("task-vector bytes received from nodes").register(registry);
         bytesSent = Counter.builder("fedmerge.bytes.sent").baseUnit("bytes")
@@ -86,9 +94,15 @@ public class HubMetrics {
         mergeDuration.record(took);
     }
 
-    /** Seconds since each node was last seen, as fedmerge_node_last_seen_seconds{node="name"}. */
-    public void nodeSeen(String nodeName, java.util.function.Supplier<Number> secondsAgo) {
-        Gauge.builder("fedmerge.node.last.seen", secondsAgo).tag("node", nodeName).baseUnit("seconds")
-                .description("seconds since the node last called the hub").register(registry);
+    /** Refreshes fedmerge_node_last_seen_seconds{node="name"}: seconds since each node last called the hub. */
+    @Scheduled(fixedDelay = 15_000, initialDelay = 1_000)
+    void refreshLastSeen() {
+        long now = System.currentTimeMillis();
+        lastSeen.register(db.sql("select name, last_seen, enrolled_at from node where revoked = false")
+                .query((rs, n) -> {
+                    java.sql.Timestamp seen = rs.getTimestamp("last_seen");
+                    long at = (seen != null ? seen : rs.getTimestamp("enrolled_at")).getTime();
+                    return MultiGauge.Row.of(Tags.of("node", rs.getString("name")), (now - at) / 1000.0);
+                }).list(), true);
     }
 }
