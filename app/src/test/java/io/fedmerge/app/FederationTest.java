@@ -425,4 +425,12 @@ class FederationTest {
         assertThat(http("GET", "/actuator/health/readiness", null).body()).contains("UP");
         assertThat(http("GET", "/actuator/health/liveness", null).body()).contains("UP");
     }
+
+    @Test
+    void theAdminApiIsDescribedByAnOpenApiDocument() {
+        HttpResponse<String> doc = http("GET", "/v3/api-docs", null);
+        assertThat(doc.statusCode()).isEqualTo(200);
+        assertThat(doc.body()).contains("\"openapi\"", "/api/v1/rounds/{id}/trigger", "/api/v1/enrollment-tokens",
+                "/api/v1/base-models", "/api/v1/nodes/{id}");
+    }
 }
