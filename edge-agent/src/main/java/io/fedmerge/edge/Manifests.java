@@ -1,20 +1,16 @@
 package io.fedmerge.edge;
 
 import io.fedmerge.core.io.Checkpoint;
+import io.fedmerge.core.io.FileHashes;
 import io.fedmerge.core.io.TensorInfo;
 import io.fedmerge.core.taskvector.TaskVectorFormat;
 import io.fedmerge.proto.v1.TaskVectorManifest;
 import io.fedmerge.proto.v1.TaskVectorProvenance;
 import io.fedmerge.proto.v1.TensorSpec;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 
 /** Describes a task-vector file for BeginUpload: tensors, base digest, provenance, size and SHA-256. */
@@ -47,11 +43,6 @@ public final class Manifests {
     }
 
     public static String sha256(Path file) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return FileHashes.sha256(file);
     }
 }

@@ -2,6 +2,7 @@ package io.fedmerge.hub.round;
 
 import io.fedmerge.core.io.Checkpoint;
 import io.fedmerge.core.io.CheckpointDigest;
+import io.fedmerge.core.io.FileHashes;
 import io.fedmerge.core.io.FileTrees;
 import io.fedmerge.core.method.MethodRegistry;
 import io.fedmerge.core.plan.MergeExecutor;
@@ -20,16 +21,12 @@ import io.fedmerge.hub.storage.BlobStore;
 import io.fedmerge.hub.transfer.UploadStore;
 import jakarta.annotation.PreDestroy;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -145,7 +142,7 @@ public class MergeJobs {
         List<Artifact.File> files = new ArrayList<>();
         try (Stream<Path> list = Files.list(dir)) {
             for (Path p : list.sorted().toList()) {
-                files.add(new Artifact.File(p.getFileName().toString(), Files.size(p), sha256(p)));
+                files.add(new Artifact.File(p.getFileName().toString(), Files.size(p), FileHashes.sha256(p)));
             }
         }
         String digest;
@@ -153,14 +150,5 @@ public class MergeJobs {
             digest = CheckpointDigest.of(c);
         }
         return new Artifact(files, digest, contributions, seconds);
-    }
-
-    static String sha256(Path p) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(p), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -2,6 +2,7 @@ package io.fedmerge.hub.transfer;
 
 import io.fedmerge.core.FedmergeException;
 import io.fedmerge.core.io.Checkpoint;
+import io.fedmerge.core.io.FileHashes;
 import io.fedmerge.core.io.TensorInfo;
 import io.fedmerge.core.taskvector.TaskVectorFormat;
 import io.fedmerge.core.tensor.FloatCodec;
@@ -23,10 +24,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 import java.util.zip.CRC32C;
@@ -285,15 +284,7 @@ public class UploadService {
 
     private String sha256(String key) throws IOException {
         try (SeekableByteChannel ch = blobs.read(key)) {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
-            while (ch.read(buf) > 0) {
-                sha.update(buf.flip());
-                buf.clear();
-            }
-            return HexFormat.of().formatHex(sha.digest());
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            return FileHashes.sha256(ch);
         }
     }
 }

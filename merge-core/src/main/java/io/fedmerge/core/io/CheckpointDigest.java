@@ -60,7 +60,7 @@ public final class CheckpointDigest {
         return b.putLong(t.byteLength()).flip();
     }
 
-    static MessageDigest sha256() {
+    public static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
