@@ -31,7 +31,7 @@ create table base_model (
     name          varchar(200) not null unique,
     path          varchar(2000) not null,
     digest        varchar(64) not null,
-    manifest      clob not null,
+    manifest      varchar not null,
     registered_at timestamp not null
 );
 
@@ -39,12 +39,12 @@ create table round (
     id                varchar(36) primary key,
     base_model_id     varchar(36) not null references base_model(id),
     merge_method      varchar(64) not null,
-    merge_config      clob not null,
+    merge_config      varchar not null,
     min_contributions int not null,
     deadline          timestamp,
     state             varchar(16) not null,
     reason            varchar(4000),
-    artifact          clob,
+    artifact          varchar,
     created_at        timestamp not null,
     updated_at        timestamp not null
 );
@@ -61,7 +61,7 @@ create table upload (
     node_id          varchar(36) not null references node(id),
     sha256           varchar(64) not null,
     total_bytes      bigint not null,
-    manifest         clob not null,
+    manifest         varchar not null,
     state            varchar(16) not null,
     created_at       timestamp not null,
     committed_at     timestamp
