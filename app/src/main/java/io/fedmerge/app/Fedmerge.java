@@ -13,6 +13,7 @@ public final class Fedmerge {
         cli.addSubcommand("hub", new HubCommand());
         cli.addSubcommand("edge", new EdgeCommand());
         cli.addSubcommand("demo", new DemoCommand());
+        cli.addSubcommand("provision-demo", new ProvisionCommand());
         cli.getSubcommands().get("bench").addSubcommand("transfer", new TransferBenchCommand());
         return cli;
     }

