@@ -126,4 +126,33 @@ class HierarchicalCliTest {
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).contains("needs num_attention_heads", "or set ot: false");
     }
+
+    @Test
+    void fusedAttentionSkipsAlignmentWithOneWarning() throws Exception {
+        Path fused = dir.resolve("fused");
+        for (String m : new String[] {"base", "tuned"}) {
+            java.util.List<TensorSpec> specs = java.util.List.of(
+                    new TensorSpec("model.layers.0.self_attn.qkv_proj.weight", io.fedmerge.core.tensor.DType.F32,
+                            new long[] {48, 16}),
+                    new TensorSpec("model.layers.0.self_attn.o_proj.weight", io.fedmerge.core.tensor.DType.F32,
+                            new long[] {16, 16}));
+            CheckpointWriter w = new CheckpointWriter(fused.resolve(m), specs, CheckpointWriter.DEFAULT_SHARD_BYTES,
+                    Map.of());
+            for (TensorSpec t : specs) {
+                float[] v = new float[(int) t.elementCount()];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (i % 7) * 0.1f + (m.equals("tuned") ? 0.01f : 0);
+                }
+                w.write(t.name(), 0, v, v.length);
+            }
+            w.addFile("config.json", "{\"hidden_size\": 16, \"num_attention_heads\": 4, \"num_key_value_heads\": 4}");
+            w.commit();
+        }
+        Path cfg = Files.writeString(fused.resolve("h.yml"), "merge_method: hierarchical_cosine_ot_lerp\n"
+                + "base_model: base\nmodels:\n  - model: tuned\n");
+        CliRun run = CliRun.of("merge", cfg.toString(), dir.resolve("fused-out").toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.err().split("head alignment skipped", -1)).hasSize(2); // exactly one warning
+        assertThat(run.err()).contains("fused attention projections");
+    }
 }

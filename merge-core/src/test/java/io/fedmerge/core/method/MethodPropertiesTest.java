@@ -235,4 +235,57 @@ class MethodPropertiesTest {
                 new float[] {-1, 1})), Map.of("t", 0.5));
         assertClose(orth, new float[] {0.7071068f, 0.7071068f}, 1e-6);
     }
+
+    @Test
+    void breadcrumbsWithoutATopCutKeepsAllButTheSmallest() {
+        // §7: d = 0.9, γ = 0.01 on 8 elements gives nTop = 0; mergekit's slice bug would drop the whole delta.
+        float[] a = {0.5f, -0.25f, 0.0f, 0.75f, -0.125f, 0.375f, -1.0f, 0.0625f};
+        float[] out = harness.run("breadcrumbs", new float[8], List.of(new MethodHarness.Contributor("a",
+                Map.of("weight", 1.0, "density", 0.9, "gamma", 0.01), a)), Map.of());
+        assertThat(out).containsExactly(0.5f, -0.25f, 0.0f, 0.75f, -0.125f, 0.375f, -1.0f, 0.0625f);
+        float[] c = {0.125f, 0.25f, -0.5f, -0.875f, 0.0625f, 0.3125f, -0.4375f, 0.5625f};
+        float[] outC = harness.run("breadcrumbs", new float[8], List.of(new MethodHarness.Contributor("c",
+                Map.of("weight", 1.0, "density", 0.9, "gamma", 0.01), c)), Map.of());
+        assertThat(outC[4]).isZero(); // only the smallest magnitude (0.0625) is dropped
+        assertThat(java.util.stream.IntStream.range(0, 8).filter(i -> outC[i] != 0).count()).isEqualTo(7);
+    }
+
+    @Test
+    void dellaRowsOfOneElementUseTheDensityAndThreeDTensorsRankByFirstDimension() {
+        // §7: rows of one element (shape [n, 1]) get p = d instead of mergekit's 0/0.
+        int n = 20_000;
+        float[] d = randomVector(n, 1);
+        float[] single = harness.run("della_linear", new float[n], new long[] {n, 1}, List.of(
+                new MethodHarness.Contributor("h", Map.of("weight", 1.0, "density", 0.5, "epsilon", 0.1), d)),
+                Map.of("random_seed", 1.0, "rescale", false), "w", 1 << 20, null);
+        CounterRng rng = CounterRng.forTensor(1, "w", "h");
+        for (int i = 0; i < n; i++) {
+            assertThat(single[i] != 0).isEqualTo(rng.uniform(i) < 0.5);
+        }
+        // 3-D [2, 3, 4]: rows are the first dimension (12 elements each), so ranks span 12 elements.
+        float[] x = new float[24];
+        for (int i = 0; i < 24; i++) {
+            x[i] = i + 1;
+        }
+        float[] threeD = harness.run("della_linear", new float[24], new long[] {2, 3, 4}, List.of(
+                new MethodHarness.Contributor("h", Map.of("weight", 1.0, "density", 0.5, "epsilon", 0.4), x)),
+                Map.of("random_seed", 2.0, "rescale", false), "t3", 1 << 20, null);
+        CounterRng r3 = CounterRng.forTensor(2, "t3", "h");
+        for (int i = 0; i < 24; i++) {
+            double p = 0.1 + 0.8 * (i % 12) / 11.0; // ascending magnitudes within each 12-element row
+            assertThat(threeD[i] != 0).as("element %d", i).isEqualTo(r3.uniform(i) < p);
+        }
+    }
+
+    @Test
+    void rescaleModeInverseDensityDividesSurvivorsByD() {
+        float[] a = {0.5f, -0.25f, 0.0f, 0.75f, -0.125f, 0.375f, -1.0f, 0.0625f};
+        float[] out = harness.run("dare_linear", new float[8], new long[] {8}, List.of(new MethodHarness.Contributor(
+                "hosp-a", Map.of("weight", 1.0, "density", 0.6), a)), Map.of("random_seed", 7.0, "rescale_mode",
+                "inverse_density"), "ex.weight", 1 << 20, null);
+        double[] expected = {0.8333333, -0.4166667, 0, 1.25, -0.2083333, 0, -1.6666667, 0.1041667};
+        for (int i = 0; i < 8; i++) {
+            assertThat((double) out[i]).isCloseTo(expected[i], within(1e-6));
+        }
+    }
 }
