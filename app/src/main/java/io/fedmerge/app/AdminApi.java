@@ -13,13 +13,20 @@ import tools.jackson.databind.json.JsonMapper;
 /** A small client of the hub's admin REST API, as an admin's script would use it. */
 public final class AdminApi {
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http;
     private final String base;
     private final String token;
 
     public AdminApi(String base, String token) {
+        this(base, token, null);
+    }
+
+    /** @param tls trust for an HTTPS hub (null: the JDK's default trust store) */
+    public AdminApi(String base, String token, javax.net.ssl.SSLContext tls) {
         this.base = base;
         this.token = token;
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+        this.http = (tls == null ? b : b.sslContext(tls)).build();
     }
 
     public JsonNode get(String path) {
@@ -35,11 +42,12 @@ public final class AdminApi {
         try {
             HttpResponse<String> r = http.send(req.header("Authorization", "Bearer " + token)
                     .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
-            JsonNode body = r.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(r.body());
+            boolean json = r.headers().firstValue("Content-Type").orElse("").contains("json");
             if (r.statusCode() >= 300) {
-                throw new FedmergeException("hub admin API " + r.statusCode() + ": " + body.path("detail").asString());
+                String detail = json ? JSON.readTree(r.body()).path("detail").asString() : r.body().strip();
+                throw new FedmergeException("hub admin API " + r.statusCode() + ": " + detail);
             }
-            return body;
+            return r.body().isEmpty() || !json ? JSON.createObjectNode() : JSON.readTree(r.body());
         } catch (IOException e) {
             throw new FedmergeException("hub admin API unreachable at " + base + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {

@@ -76,7 +76,7 @@ public final class FederatedDemo {
                 Path offline = work.resolve("offline-" + spec.method());
                 for (int i = 0; i < edges.size(); i++) {
                     EdgeConfig e = edges.get(i);
-                    try (HubClient client = new HubClient(e.hub(), e.credential())) {
+                    try (HubClient client = e.client()) {
                         Contributor.Result r = new Contributor().contribute(client, id, models.resolve("base"),
                                 models.resolve("hospital-" + (i + 1)), work.resolve("edge-" + e.nodeName()), n -> { });
                         up += r.upload().bytesSent();
@@ -87,7 +87,7 @@ public final class FederatedDemo {
                 awaitPublished(admin, id);
                 String digest = null;
                 for (EdgeConfig e : edges) {
-                    try (HubClient client = new HubClient(e.hub(), e.credential())) {
+                    try (HubClient client = e.client()) {
                         ModelInstaller.Installed inst = new ModelInstaller().install(client, id,
                                 work.resolve("edge-" + e.nodeName()).resolve("models").resolve("round-" + id), n -> { });
                         down += inst.bytesReceived();

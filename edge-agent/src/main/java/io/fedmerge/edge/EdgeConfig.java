@@ -11,9 +11,20 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * What enrollment leaves on the hospital's machine: the hub address and this node's identity and credential, in a
  * file readable only by its owner.
+ *
+ * @param caFile PEM certificate(s) to trust for a TLS hub, or null for a plaintext hub
  */
-public record EdgeConfig(String hub, String nodeId, String nodeName, String credential) {
+public record EdgeConfig(String hub, String nodeId, String nodeName, String credential, String caFile) {
     private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /** A plaintext-hub configuration. */
+    public EdgeConfig(String hub, String nodeId, String nodeName, String credential) {
+        this(hub, nodeId, nodeName, credential, null);
+    }
+
+    public HubClient client() {
+        return new HubClient(hub, credential, caFile == null ? null : Path.of(caFile));
+    }
 
     public static Path defaultPath() {
         return Path.of(System.getProperty("user.home"), ".fedmerge", "edge.json");

@@ -30,6 +30,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -64,10 +65,25 @@ public final class HubClient implements AutoCloseable {
     private final int maxAttempts;
     private final long backoffMillis;
 
-    public HubClient(String target, String credential, int maxAttempts, long backoffMillis) {
+    /**
+     * @param trustedCa PEM certificates to trust for a TLS hub, or null for plaintext (loopback, or inside a
+     *     network that already encrypts)
+     */
+    public HubClient(String target, String credential, Path trustedCa, int maxAttempts, long backoffMillis) {
         // 8 MiB flow-control window: with 1 MiB chunks the 1 MiB default leaves one chunk in flight per round trip.
-        this.channel = NettyChannelBuilder.forTarget(target).usePlaintext().maxInboundMessageSize(8 << 20)
-                .flowControlWindow(8 << 20).build();
+        NettyChannelBuilder builder = NettyChannelBuilder.forTarget(target).maxInboundMessageSize(8 << 20)
+                .flowControlWindow(8 << 20);
+        if (trustedCa == null) {
+            builder.usePlaintext();
+        } else {
+            try {
+                builder.sslContext(GrpcSslContexts.forClient().trustManager(trustedCa.toFile()).build());
+            } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+                throw new FedmergeException("cannot use " + trustedCa + " as the hub's CA certificate: "
+                        + e.getMessage());
+            }
+        }
+        this.channel = builder.build();
         Metadata headers = new Metadata();
         if (credential != null) {
             headers.put(AUTHORIZATION, "Bearer " + credential);
@@ -77,8 +93,16 @@ public final class HubClient implements AutoCloseable {
         this.backoffMillis = backoffMillis;
     }
 
+    public HubClient(String target, String credential, int maxAttempts, long backoffMillis) {
+        this(target, credential, null, maxAttempts, backoffMillis);
+    }
+
+    public HubClient(String target, String credential, Path trustedCa) {
+        this(target, credential, trustedCa, 6, 500);
+    }
+
     public HubClient(String target, String credential) {
-        this(target, credential, 6, 500);
+        this(target, credential, null, 6, 500);
     }
 
     public static FedmergeException failure(String what, StatusRuntimeException e) {

@@ -22,7 +22,6 @@ public final class EdgeOptions {
     }
 
     HubClient client() {
-        EdgeConfig c = load();
-        return new HubClient(c.hub(), c.credential());
+        return load().client();
     }
 }

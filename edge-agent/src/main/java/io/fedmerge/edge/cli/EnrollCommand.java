@@ -32,6 +32,10 @@ final class EnrollCommand implements Callable<Integer> {
     @Option(names = "--name", description = "Node name (default: this host's name).")
     String name;
 
+    @Option(names = "--ca", description = "PEM certificate of the CA that signed the hub's TLS certificate"
+            + " (a TLS hub); omit for a plaintext hub.")
+    java.nio.file.Path ca;
+
     @Override
     public Integer call() throws Exception {
         String nodeName = name != null ? name : InetAddress.getLocalHost().getHostName();
@@ -39,10 +43,11 @@ final class EnrollCommand implements Callable<Integer> {
             token = TokenMint.mint(adminUrl, adminToken, nodeName);
         }
         EnrollResponse r;
-        try (HubClient client = new HubClient(hub, null)) {
+        try (HubClient client = new HubClient(hub, null, ca)) {
             r = client.enroll(token, nodeName);
         }
-        new EdgeConfig(hub, r.getNodeId(), nodeName, r.getCredential()).save(options.configPath());
+        new EdgeConfig(hub, r.getNodeId(), nodeName, r.getCredential(),
+                ca == null ? null : ca.toAbsolutePath().toString()).save(options.configPath());
         if (options.json) {
             ObjectNode o = Output.object();
             o.put("node_id", r.getNodeId());
