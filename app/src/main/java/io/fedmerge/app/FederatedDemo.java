@@ -78,7 +78,7 @@ public final class FederatedDemo {
                     EdgeConfig e = edges.get(i);
                     try (HubClient client = e.client()) {
                         Contributor.Result r = new Contributor().contribute(client, id, models.resolve("base"),
-                                models.resolve("hospital-" + (i + 1)), work.resolve("edge-" + e.nodeName()), n -> { });
+                                models.resolve("hospital-" + (i + 1)), work.resolve("edge-" + e.nodeName()), (size, done) -> { });
                         up += r.upload().bytesSent();
                         copy(r.taskVector(), offline.resolve("contributions").resolve(e.nodeName() + ".safetensors"));
                     }

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.function.LongConsumer;
 
 /**
  * Builds this hospital's task vector with merge-core (only deltas leave the hospital, never data) and uploads it.
@@ -17,8 +16,13 @@ import java.util.function.LongConsumer;
 public final class Contributor {
     public record Result(Path taskVector, TaskVectorManifest manifest, HubClient.Uploaded upload) {}
 
+    /** Reports upload progress: bytes committed so far of the task vector's total size. */
+    public interface Progress {
+        void update(long totalBytes, long bytesDone);
+    }
+
     public Result contribute(HubClient hub, String roundId, Path base, Path finetuned, Path workDir,
-            LongConsumer progress) {
+            Progress progress) {
         try {
             Files.createDirectories(workDir);
             Path tv = workDir.resolve("round-" + roundId + ".safetensors");
@@ -26,7 +30,8 @@ public final class Contributor {
                 new TaskVectorBuilder().build(base, finetuned, tv, DType.F32, MergeProgress.NONE);
             }
             TaskVectorManifest manifest = Manifests.of(tv);
-            return new Result(tv, manifest, hub.upload(roundId, tv, manifest, progress));
+            return new Result(tv, manifest, hub.upload(roundId, tv, manifest,
+                    done -> progress.update(manifest.getTotalBytes(), done)));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the task vector in " + workDir, e);
         }

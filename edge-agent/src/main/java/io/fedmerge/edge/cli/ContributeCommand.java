@@ -30,8 +30,15 @@ final class ContributeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (HubClient hub = options.client()) {
-            Contributor.Result r = new Contributor().contribute(hub, round, base, finetuned, work,
-                    n -> { });
+            long[] total = {0};
+            java.util.function.LongConsumer[] bar = {null};
+            Contributor.Result r = new Contributor().contribute(hub, round, base, finetuned, work, (size, sent) -> {
+                if (bar[0] == null || total[0] != size) {
+                    total[0] = size;
+                    bar[0] = Output.progress("upload", size, options.json);
+                }
+                bar[0].accept(sent);
+            });
             if (options.json) {
                 ObjectNode o = Output.object();
                 o.put("round_id", round);

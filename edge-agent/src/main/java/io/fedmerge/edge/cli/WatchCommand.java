@@ -65,7 +65,7 @@ final class WatchCommand implements Callable<Integer> {
     private boolean handle(HubClient hub, RoundEvent e) {
         String id = e.getRoundId();
         if (e.getState() == RoundState.ROUND_OPEN && !hub.round(id).hasContribution()) {
-            Contributor.Result r = new Contributor().contribute(hub, id, base, finetuned, work, n -> { });
+            Contributor.Result r = new Contributor().contribute(hub, id, base, finetuned, work, (size, done) -> { });
             System.out.printf("round %s: contributed %.1f MB%n", id, r.manifest().getTotalBytes() / 1e6);
         } else if (e.getState() == RoundState.ROUND_PUBLISHED) {
             Path dir = models.resolve("round-" + id);

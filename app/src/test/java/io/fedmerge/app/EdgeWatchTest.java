@@ -1,0 +1,45 @@
+package io.fedmerge.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The edge daemon through its CLI: enroll, then watch contributes to a new round and installs what it publishes. */
+class EdgeWatchTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void watchContributesWhenInvitedAndInstallsThePublishedModel() throws Exception {
+        FederationFixture fx = new FederationFixture(dir);
+        try (EmbeddedHub hub = EmbeddedHub.start(dir.resolve("hub"), "w", "--spring.main.banner-mode=off",
+                "--fedmerge.hub.keepalive-seconds=1")) {
+            fx.registerBase(hub);
+            String token = hub.admin().post("/api/v1/enrollment-tokens", Map.of()).path("token").asString();
+            Path config = dir.resolve("edge.json");
+            assertThat(Fedmerge.commandLine().execute("edge", "enroll", "--config", config.toString(), "--hub",
+                    hub.grpcTarget(), "--token", token, "--name", "watcher")).isZero();
+            Path models = dir.resolve("installed");
+            CompletableFuture<Integer> watch = CompletableFuture.supplyAsync(() -> Fedmerge.commandLine().execute(
+                    "edge", "watch", "--config", config.toString(), "--base", fx.models.resolve("base").toString(),
+                    "--finetuned", fx.models.resolve("hospital-1").toString(), "--models", models.toString(),
+                    "--work", dir.resolve("work").toString(), "--once"));
+            String round = FederationFixture.openRound(hub, "task_arithmetic", Map.of("weight", 1), 1);
+            int contributions = 0;
+            for (int i = 0; i < 300 && contributions == 0; i++) {
+                Thread.sleep(100);
+                contributions = hub.admin().get("/api/v1/rounds/" + round).path("contributions").asInt();
+            }
+            assertThat(contributions).isEqualTo(1);
+            hub.admin().post("/api/v1/rounds/" + round + "/trigger", null);
+            assertThat(watch.get(60, TimeUnit.SECONDS)).isZero();
+            assertThat(models.resolve("round-" + round).resolve("model.safetensors")).exists();
+            assertThat(models.resolve("round-" + round).resolve("config.json")).exists();
+        }
+    }
+}
