@@ -6,7 +6,10 @@ import java.util.List;
 
 /** One tensor of a {@link GeneralizedTaskArithmetic} merge: statistics passes, then the element-wise combination. */
 final class GtaTensorMerge implements TensorMerge {
-    private enum Pass { COUNT, REFINE, NORMS }
+    private enum Pass { SAMPLE, COUNT, REFINE, NORMS }
+
+    /** The sampling pass reads one slice in this many (always slice 0, so small tensors are read whole). */
+    private static final int SAMPLE_EVERY = 8;
 
     private final GeneralizedTaskArithmetic method;
     private final TensorContext ctx;
@@ -22,6 +25,7 @@ final class GtaTensorMerge implements TensorMerge {
     private final float lambda;
     private final MagnitudeRanks[] ranks;
     private final Selection[] selections;
+    private final boolean[] refined;
     private final float[] scale;
     private final List<Pass> passes = new ArrayList<>();
 
@@ -45,6 +49,7 @@ final class GtaTensorMerge implements TensorMerge {
         this.lambda = (float) p.number("lambda");
         this.ranks = new MagnitudeRanks[k];
         this.selections = new Selection[k];
+        this.refined = new boolean[k];
         this.scale = new float[k];
         java.util.Arrays.fill(scale, 1f);
         planSelections();
@@ -75,6 +80,7 @@ final class GtaTensorMerge implements TensorMerge {
             }
         }
         if (anyRanked) {
+            passes.add(Pass.SAMPLE);
             passes.add(Pass.COUNT);
             passes.add(Pass.REFINE);
         }
@@ -101,7 +107,7 @@ final class GtaTensorMerge implements TensorMerge {
             selections[i] = new Selection.KeepAll();
             return false;
         }
-        ranks[i] = new MagnitudeRanks(n - keep);
+        ranks[i] = new MagnitudeRanks(n, n - keep);
         return true;
     }
 
@@ -128,7 +134,7 @@ final class GtaTensorMerge implements TensorMerge {
         if (top > 0) {
             wanted.add(n - top - 1);
         }
-        ranks[i] = new MagnitudeRanks(wanted.stream().mapToLong(Long::longValue).toArray());
+        ranks[i] = new MagnitudeRanks(n, wanted.stream().mapToLong(Long::longValue).toArray());
         return true;
     }
 
@@ -138,8 +144,14 @@ final class GtaTensorMerge implements TensorMerge {
     }
 
     @Override
+    public boolean visits(int pass, int slice) {
+        return passes.get(pass) != Pass.SAMPLE || slice % SAMPLE_EVERY == 0;
+    }
+
+    @Override
     public SliceAccumulator accumulator(int pass, int slice) {
         return switch (passes.get(pass)) {
+            case SAMPLE -> new SampleAccumulator();
             case COUNT -> new CountAccumulator();
             case REFINE -> new RefineAccumulator();
             case NORMS -> new NormsAccumulator(slice);
@@ -147,27 +159,72 @@ final class GtaTensorMerge implements TensorMerge {
     }
 
     /** Bucket counts of the rank-selected contributors, folded into their totals when the slice ends. */
-    private final class CountAccumulator implements SliceAccumulator {
-        private final int[][] counts = new int[k][];
+    private class BucketAccumulator implements SliceAccumulator {
+        final int[][] counts = new int[k][];
 
         @Override
         public void accept(Slice block) {
             for (int i = 0; i < k; i++) {
                 if (ranks[i] != null) {
                     if (counts[i] == null) {
-                        counts[i] = new int[MagnitudeRanks.BUCKETS];
+                        counts[i] = new int[MagnitudeRanks.COUNT_LANES * MagnitudeRanks.BUCKETS];
                     }
                     MagnitudeRanks.count(counts[i], block.deltas()[i], block.length());
                 }
             }
         }
 
+        void fold(int i, int[] c) {
+            ranks[i].addCounts(c);
+        }
+
         @Override
         public void finish() {
             for (int i = 0; i < k; i++) {
                 if (counts[i] != null) {
-                    ranks[i].addCounts(counts[i]);
+                    fold(i, counts[i]);
                     counts[i] = null;
+                }
+            }
+        }
+    }
+
+    /** A first look at one slice in {@link #SAMPLE_EVERY}: where the thresholds probably lie. */
+    private final class SampleAccumulator extends BucketAccumulator {
+        @Override
+        void fold(int i, int[] c) {
+            ranks[i].addSample(c);
+        }
+    }
+
+    /** The full count, refining the sampled candidate buckets on the way. */
+    private final class CountAccumulator extends BucketAccumulator {
+        private final MagnitudeRanks.Collector[] collectors = new MagnitudeRanks.Collector[k];
+        private final MagnitudeRanks.Refinement[] refinements = new MagnitudeRanks.Refinement[k];
+
+        CountAccumulator() {
+            for (int i = 0; i < k; i++) {
+                collectors[i] = ranks[i] == null ? null : ranks[i].candidateCollector();
+            }
+        }
+
+        @Override
+        public void accept(Slice block) {
+            super.accept(block);
+            for (int i = 0; i < k; i++) {
+                if (collectors[i] != null) {
+                    collectors[i].accept(block.deltas()[i], block.length());
+                }
+            }
+        }
+
+        @Override
+        public void finish() {
+            super.finish();
+            for (int i = 0; i < k; i++) {
+                if (collectors[i] != null) {
+                    refinements[i] = collectors[i].finish();
+                    collectors[i] = null;
                 }
             }
         }
@@ -179,7 +236,7 @@ final class GtaTensorMerge implements TensorMerge {
 
         RefineAccumulator() {
             for (int i = 0; i < k; i++) {
-                collectors[i] = ranks[i] == null ? null : ranks[i].collector();
+                collectors[i] = ranks[i] == null || refined[i] ? null : ranks[i].collector();
             }
         }
 
@@ -244,27 +301,61 @@ final class GtaTensorMerge implements TensorMerge {
     public void endPass(int pass, List<SliceAccumulator> slices) {
         for (int i = 0; i < k; i++) {
             switch (passes.get(pass)) {
-                case COUNT -> {
+                case SAMPLE -> {
                     if (ranks[i] != null) {
-                        ranks[i].endCount();
+                        ranks[i].endSample();
                     }
                 }
+                case COUNT -> endCount(i, slices);
                 case REFINE -> endRefine(i, slices);
                 case NORMS -> endNorms(i, slices);
             }
         }
+        if (passes.get(pass) == Pass.COUNT && allRefined()) {
+            passes.remove(Pass.REFINE); // the runner reads statsPasses() before each pass
+        }
+    }
+
+    private boolean allRefined() {
+        for (int i = 0; i < k; i++) {
+            if (ranks[i] != null && !refined[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** With the exact counts known: finish now if the sampled candidates covered the threshold buckets. */
+    private void endCount(int i, List<SliceAccumulator> slices) {
+        if (ranks[i] == null) {
+            return;
+        }
+        ranks[i].endCount();
+        if (!ranks[i].refinedByCandidates()) {
+            return;
+        }
+        List<MagnitudeRanks.Refinement> refinements = new ArrayList<>(slices.size());
+        for (SliceAccumulator a : slices) {
+            refinements.add(((CountAccumulator) a).refinements[i]);
+        }
+        finishSelection(i, refinements);
+    }
+
+    private void finishSelection(int i, List<MagnitudeRanks.Refinement> refinements) {
+        ranks[i].endRefine(refinements);
+        selections[i] = method.sparsifier() == Sparsifier.MAGNITUDE ? topK(i) : outliers(i);
+        refined[i] = true;
     }
 
     private void endRefine(int i, List<SliceAccumulator> slices) {
-        if (ranks[i] == null) {
+        if (ranks[i] == null || refined[i]) {
             return;
         }
         List<MagnitudeRanks.Refinement> refinements = new ArrayList<>(slices.size());
         for (SliceAccumulator a : slices) {
             refinements.add(((RefineAccumulator) a).refinements[i]);
         }
-        ranks[i].endRefine(refinements);
-        selections[i] = method.sparsifier() == Sparsifier.MAGNITUDE ? topK(i) : outliers(i);
+        finishSelection(i, refinements);
     }
 
     private Selection topK(int i) {

@@ -24,13 +24,17 @@ final class MagnitudeKernel {
         return FloatCodec.simdEnabled() ? Simd.topK(x, from, to, threshold, seen, tiesKept) : from;
     }
 
-    /** Calls {@code sink} with the low 16 bits of every element of {@code x[0, length)} in {@code bucket}, in order. */
-    static void forEachInBucket(float[] x, int length, int bucket, java.util.function.IntConsumer sink) {
-        int i = FloatCodec.simdEnabled() ? Simd.forEachInBucket(x, length, bucket, sink) : 0;
+    /**
+     * Calls {@code sink} with {@code (bucket - first) << 16 | low 16 bits} for every element of {@code x[0, length)}
+     * whose bucket lies in [first, first + span), in order: one scan however many neighbouring buckets are wanted.
+     */
+    static void forEachInBuckets(float[] x, int length, int first, int span, java.util.function.IntConsumer sink) {
+        int i = FloatCodec.simdEnabled() ? Simd.forEachInBuckets(x, length, first, span, sink) : 0;
         for (; i < length; i++) {
             int bits = Float.floatToRawIntBits(x[i]) & 0x7FFFFFFF;
-            if (bits >>> 16 == bucket) {
-                sink.accept(bits & 0xFFFF);
+            int offset = (bits >>> 16) - first;
+            if (offset >= 0 && offset < span) {
+                sink.accept(offset << 16 | (bits & 0xFFFF));
             }
         }
     }
@@ -62,15 +66,18 @@ final class MagnitudeKernel {
             return i;
         }
 
-        static int forEachInBucket(float[] x, int length, int bucket, java.util.function.IntConsumer sink) {
+        static int forEachInBuckets(float[] x, int length, int first, int span,
+                java.util.function.IntConsumer sink) {
             int lanes = F.length();
             int i = 0;
             for (; i + lanes <= length; i += lanes) {
                 IntVector bits = FloatVector.fromArray(F, x, i).reinterpretAsInts().and(0x7FFFFFFF);
-                long hits = bits.lanewise(VectorOperators.LSHR, 16).compare(VectorOperators.EQ, bucket).toLong();
+                // bucket - first as unsigned: below first wraps to a huge value, so one compare tests the range.
+                IntVector offset = bits.lanewise(VectorOperators.LSHR, 16).sub(first);
+                long hits = offset.compare(VectorOperators.ULT, span).toLong();
                 while (hits != 0) {
                     int lane = Long.numberOfTrailingZeros(hits);
-                    sink.accept(bits.lane(lane) & 0xFFFF);
+                    sink.accept(offset.lane(lane) << 16 | (bits.lane(lane) & 0xFFFF));
                     hits &= hits - 1;
                 }
             }

@@ -20,29 +20,121 @@ final class MagnitudeRanks {
     /** The value at an ascending rank: its float bits, how many elements are smaller, equal, and equal before slice s. */
     record Threshold(int bits, long below, long equal, long[] equalBeforeSlice) {}
 
-    /** Per-slice run-length histogram of the low 16 bits, one per wanted rank. */
-    record Refinement(int[][] values, int[][] counts) {}
+    /** Per-slice sparse histogram of the low 16 bits of each collected bucket. */
+    record Refinement(int[] buckets, int[][] values, int[][] counts) {
+        int position(int bucket) {
+            for (int q = 0; q < buckets.length; q++) {
+                if (buckets[q] == bucket) {
+                    return q;
+                }
+            }
+            throw new IllegalStateException("bucket " + bucket + " was not collected");
+        }
+    }
+
+    /** Buckets either side of the sampled estimate that the counting pass refines too. */
+    private static final int CANDIDATE_SPREAD = 2;
 
     private final long[] ranks;
+    private final long n;
     private final long[] bucketCounts = new long[BUCKETS];
+    private final long[] sampleCounts = new long[BUCKETS];
+    private int[] candidates = new int[0];
     private int[] refineBuckets;
     private Threshold[] thresholds;
 
-    /** @param ranks ascending ranks (0-based) whose values are wanted */
-    MagnitudeRanks(long... ranks) {
+    /**
+     * @param n elements in the tensor
+     * @param ranks ascending ranks (0-based) whose values are wanted
+     */
+    MagnitudeRanks(long n, long... ranks) {
+        this.n = n;
         this.ranks = ranks.clone();
     }
 
+    /** Folds bucket counts of a sampled slice (a cheap first look that guesses the threshold buckets). */
+    synchronized void addSample(int[] counts) {
+        add(sampleCounts, counts);
+    }
+
+    /**
+     * Turns the sample into candidate buckets: the counting pass then also refines them, and when the true
+     * threshold buckets are among them (nearly always on large tensors) the separate refinement pass is skipped.
+     */
+    void endSample() {
+        long sampled = 0;
+        for (long c : sampleCounts) {
+            sampled += c;
+        }
+        java.util.TreeSet<Integer> picked = new java.util.TreeSet<>();
+        for (long rank : ranks) {
+            long target = (long) ((double) rank / Math.max(1, n) * sampled);
+            long cumulative = 0;
+            int estimate = BUCKETS - 1;
+            for (int b = 0; b < BUCKETS; b++) {
+                cumulative += sampleCounts[b];
+                if (target < cumulative) {
+                    estimate = b;
+                    break;
+                }
+            }
+            for (int b = Math.max(0, estimate - CANDIDATE_SPREAD); b <= Math.min(BUCKETS - 1,
+                    estimate + CANDIDATE_SPREAD); b++) {
+                picked.add(b);
+            }
+        }
+        candidates = picked.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    int[] candidates() {
+        return candidates.clone();
+    }
+
+    /** Whether the counting pass already collected every threshold bucket (so no refinement pass is needed). */
+    boolean refinedByCandidates() {
+        for (int b : refineBuckets) {
+            if (java.util.Arrays.binarySearch(candidates, b) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    int[] refineBuckets() {
+        return java.util.Arrays.stream(refineBuckets).distinct().sorted().toArray();
+    }
+
+    /** Lanes of {@link #count}: consecutive elements go to different copies of the histogram. */
+    static final int COUNT_LANES = 4;
+
+    /**
+     * Adds x's buckets to {@code counts} (COUNT_LANES × BUCKETS). Quantised deltas put runs of neighbours in the same
+     * bucket; with a single histogram each increment would wait for the previous store to the same slot, so
+     * neighbours are spread over independent copies, summed in {@link #addCounts}.
+     */
     static void count(int[] counts, float[] x, int length) {
-        for (int i = 0; i < length; i++) {
+        int i = 0;
+        for (; i + COUNT_LANES <= length; i += COUNT_LANES) {
+            counts[(Float.floatToRawIntBits(x[i]) & 0x7FFFFFFF) >>> 16]++;
+            counts[BUCKETS + ((Float.floatToRawIntBits(x[i + 1]) & 0x7FFFFFFF) >>> 16)]++;
+            counts[2 * BUCKETS + ((Float.floatToRawIntBits(x[i + 2]) & 0x7FFFFFFF) >>> 16)]++;
+            counts[3 * BUCKETS + ((Float.floatToRawIntBits(x[i + 3]) & 0x7FFFFFFF) >>> 16)]++;
+        }
+        for (; i < length; i++) {
             counts[(Float.floatToRawIntBits(x[i]) & 0x7FFFFFFF) >>> 16]++;
         }
     }
 
     /** Folds one slice's bucket counts into the total; integer sums, so the order of slices does not matter. */
     synchronized void addCounts(int[] counts) {
-        for (int b = 0; b < BUCKETS; b++) {
-            bucketCounts[b] += counts[b];
+        add(bucketCounts, counts);
+    }
+
+    private static void add(long[] total, int[] counts) {
+        for (int lane = 0; lane < counts.length / BUCKETS; lane++) {
+            for (int b = 0; b < BUCKETS; b++) {
+                total[b] += counts[lane * BUCKETS + b];
+            }
         }
     }
 
@@ -65,48 +157,86 @@ final class MagnitudeRanks {
     }
 
     /**
-     * Counts, for one slice, the low 16 bits of the elements that fall in a threshold bucket. Differences of BF16
+     * Counts, for one slice, the low 16 bits of the elements that fall in the given buckets. Differences of BF16
      * weights take few distinct values, so a threshold bucket can hold a large share of a tensor: a dense histogram
      * per slice, compacted when the slice ends, costs one increment per element whatever that share.
      */
-    final class Collector {
-        private final int[][] dense = new int[ranks.length][];
+    static final class Collector {
+        private final int[] buckets;
+        private final int[] runFirst;
+        private final int[] runSpan;
+        private final int[][] dense;
+
+        /** @param buckets ascending bucket numbers; each run of neighbours shares one dense histogram and one scan */
+        Collector(int[] buckets) {
+            this.buckets = buckets.clone();
+            int runs = 0;
+            for (int q = 0; q < buckets.length; q++) {
+                runs += q == 0 || buckets[q] != buckets[q - 1] + 1 ? 1 : 0;
+            }
+            runFirst = new int[runs];
+            runSpan = new int[runs];
+            for (int q = 0, r = -1; q < buckets.length; q++) {
+                if (q == 0 || buckets[q] != buckets[q - 1] + 1) {
+                    runFirst[++r] = buckets[q];
+                }
+                runSpan[r]++;
+            }
+            dense = new int[runs][];
+        }
 
         void accept(float[] x, int length) {
-            for (int r = 0; r < refineBuckets.length; r++) {
+            for (int r = 0; r < runFirst.length; r++) {
                 if (dense[r] == null) {
-                    dense[r] = new int[1 << 16];
+                    dense[r] = new int[runSpan[r] << 16];
                 }
                 int[] histogram = dense[r];
-                MagnitudeKernel.forEachInBucket(x, length, refineBuckets[r], low -> histogram[low]++);
+                MagnitudeKernel.forEachInBuckets(x, length, runFirst[r], runSpan[r], key -> histogram[key]++);
             }
         }
 
         Refinement finish() {
-            int[][] values = new int[ranks.length][];
-            int[][] counts = new int[ranks.length][];
-            for (int r = 0; r < ranks.length; r++) {
-                int[] h = dense[r] == null ? new int[0] : dense[r];
+            int[][] values = new int[buckets.length][];
+            int[][] counts = new int[buckets.length][];
+            for (int q = 0; q < buckets.length; q++) {
+                int r = runOf(buckets[q]);
+                int[] h = dense[r];
+                int base = (buckets[q] - runFirst[r]) << 16;
                 int distinct = 0;
-                for (int c : h) {
-                    distinct += c == 0 ? 0 : 1;
+                for (int v = 0; h != null && v < 1 << 16; v++) {
+                    distinct += h[base + v] == 0 ? 0 : 1;
                 }
-                values[r] = new int[distinct];
-                counts[r] = new int[distinct];
-                for (int v = 0, j = 0; v < h.length; v++) {
-                    if (h[v] != 0) {
-                        values[r][j] = v;
-                        counts[r][j++] = h[v];
+                values[q] = new int[distinct];
+                counts[q] = new int[distinct];
+                for (int v = 0, j = 0; h != null && v < 1 << 16; v++) {
+                    if (h[base + v] != 0) {
+                        values[q][j] = v;
+                        counts[q][j++] = h[base + v];
                     }
                 }
-                dense[r] = null;
             }
-            return new Refinement(values, counts);
+            java.util.Arrays.fill(dense, null);
+            return new Refinement(buckets, values, counts);
+        }
+
+        private int runOf(int bucket) {
+            for (int r = runFirst.length - 1; r >= 0; r--) {
+                if (bucket >= runFirst[r]) {
+                    return r;
+                }
+            }
+            throw new IllegalStateException("bucket " + bucket + " not collected");
         }
     }
 
+    /** A collector for the threshold buckets found by the counting pass. */
     Collector collector() {
-        return new Collector();
+        return new Collector(refineBuckets());
+    }
+
+    /** A collector for the sampled candidate buckets, used during the counting pass. */
+    Collector candidateCollector() {
+        return new Collector(candidates);
     }
 
     void endRefine(List<Refinement> partials) {
@@ -120,8 +250,9 @@ final class MagnitudeRanks {
         int bucket = refineBuckets[r];
         long[] low = new long[1 << 16];
         for (Refinement p : partials) {
-            for (int j = 0; j < p.values()[r].length; j++) {
-                low[p.values()[r][j]] += p.counts()[r][j];
+            int q = p.position(bucket);
+            for (int j = 0; j < p.values()[q].length; j++) {
+                low[p.values()[q][j]] += p.counts()[q][j];
             }
         }
         long below = 0;
@@ -138,8 +269,9 @@ final class MagnitudeRanks {
         for (int s = 0; s < partials.size(); s++) {
             before[s] = running;
             Refinement p = partials.get(s);
-            int at = Arrays.binarySearch(p.values()[r], value);
-            running += at >= 0 ? p.counts()[r][at] : 0;
+            int q = p.position(bucket);
+            int at = Arrays.binarySearch(p.values()[q], value);
+            running += at >= 0 ? p.counts()[q][at] : 0;
         }
         return new Threshold((bucket << 16) | value, below, low[value], before);
     }

@@ -106,7 +106,7 @@ public final class SceMerge implements MergeMethod {
 
             Stats(Pass pass, int slice) {
                 this.pass = pass;
-                this.counts = pass == Pass.COUNT ? new int[MagnitudeRanks.BUCKETS] : null;
+                this.counts = pass == Pass.COUNT ? new int[MagnitudeRanks.COUNT_LANES * MagnitudeRanks.BUCKETS] : null;
                 this.collector = pass == Pass.REFINE ? ranks.collector() : null;
                 this.cursor = selection.cursor(slice);
             }
@@ -167,8 +167,8 @@ public final class SceMerge implements MergeMethod {
             for (SliceAccumulator s : slices) {
                 Stats st = (Stats) s;
                 nonZero += st.nonZero;
-                for (int b = 0; b < wide.length; b++) {
-                    wide[b] += st.counts[b];
+                for (int c = 0; c < st.counts.length; c++) {
+                    wide[c % MagnitudeRanks.BUCKETS] += st.counts[c];
                 }
             }
             long keep = (long) (topk * nonZero);
@@ -178,7 +178,7 @@ public final class SceMerge implements MergeMethod {
                 passes.remove(Pass.REFINE);
                 return;
             }
-            ranks = new MagnitudeRanks(n - keep);
+            ranks = new MagnitudeRanks(n, n - keep);
             addCounts(wide);
             ranks.endCount();
         }

@@ -19,6 +19,14 @@ public interface TensorMerge {
         throw new UnsupportedOperationException("no statistics pass declared");
     }
 
+    /**
+     * Whether a pass reads this slice at all (a sampling pass may read only some); the accumulator of a slice that is
+     * not visited sees no block.
+     */
+    default boolean visits(int pass, int slice) {
+        return true;
+    }
+
     default void endPass(int pass, List<SliceAccumulator> slices) {}
 
     BlockMerger merger(int slice);

@@ -120,8 +120,10 @@ public final class TensorMergeRunner {
             int p = pass;
             List<SliceAccumulator> stats = runAll(slices, s -> {
                 SliceAccumulator acc = merge.accumulator(p, s);
-                forEachBlock(s, sliceLength, blockLength, elements, contributors, reader,
-                        (block, offset) -> acc.accept(block));
+                if (merge.visits(p, s)) {
+                    forEachBlock(s, sliceLength, blockLength, elements, contributors, reader,
+                            (block, offset) -> acc.accept(block));
+                }
                 acc.finish();
                 return acc;
             });

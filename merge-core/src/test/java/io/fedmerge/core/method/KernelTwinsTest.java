@@ -82,21 +82,31 @@ class KernelTwinsTest {
     }
 
     @Test
-    void bucketScanFindsTheSameElementsInOrder() {
+    void bucketRangeScanFindsTheSameElementsInOrder() {
         float[] x = new float[203];
         for (int j = 0; j < x.length; j++) {
             x[j] = quantized() * (1 + j % 3 * 1e-3f);
         }
-        int bucket = (Float.floatToRawIntBits(0.25f) & 0x7FFFFFFF) >>> 16;
-        List<Integer> simd = new ArrayList<>();
-        MagnitudeKernel.forEachInBucket(x, x.length, bucket, simd::add);
-        List<Integer> scalar = new ArrayList<>();
-        for (float v : x) {
-            int bits = Float.floatToRawIntBits(v) & 0x7FFFFFFF;
-            if (bits >>> 16 == bucket) {
-                scalar.add(bits & 0xFFFF);
+        int first = (Float.floatToRawIntBits(0.25f) & 0x7FFFFFFF) >>> 16;
+        for (int span : new int[] {1, 3, 200}) {
+            List<Integer> simd = new ArrayList<>();
+            int done = MagnitudeKernel.Simd.forEachInBuckets(x, x.length, first, span, simd::add);
+            for (int i = done; i < x.length; i++) {
+                int bits = Float.floatToRawIntBits(x[i]) & 0x7FFFFFFF;
+                int offset = (bits >>> 16) - first;
+                if (offset >= 0 && offset < span) {
+                    simd.add(offset << 16 | (bits & 0xFFFF));
+                }
             }
+            List<Integer> scalar = new ArrayList<>();
+            for (float v : x) {
+                int bits = Float.floatToRawIntBits(v) & 0x7FFFFFFF;
+                int offset = (bits >>> 16) - first;
+                if (offset >= 0 && offset < span) {
+                    scalar.add(offset << 16 | (bits & 0xFFFF));
+                }
+            }
+            assertThat(simd).as("span %d", span).isNotEmpty().containsExactlyElementsOf(scalar);
         }
-        assertThat(simd).isNotEmpty().containsExactlyElementsOf(scalar);
     }
 }
