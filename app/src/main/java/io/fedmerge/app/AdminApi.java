@@ -55,4 +55,29 @@ public final class AdminApi {
             throw new FedmergeException("interrupted");
         }
     }
+
+    /** Polls a round until it reaches {@code state}; a FAILED or CANCELLED round ends the wait with its reason. */
+    public JsonNode awaitRound(String roundId, String state, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            JsonNode round = get("/api/v1/rounds/" + roundId).path("round");
+            String now = round.path("state").asString();
+            if (now.equals(state)) {
+                return round;
+            }
+            if (now.equals("FAILED") || now.equals("CANCELLED")) {
+                throw new FedmergeException("round " + roundId + " " + now + ": " + round.path("reason").asString());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new FedmergeException("round " + roundId + " still " + now + " after " + timeout.toSeconds()
+                        + " s");
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new FedmergeException("interrupted");
+            }
+        }
+    }
 }

@@ -84,7 +84,7 @@ public final class FederatedDemo {
                     }
                 }
                 admin.post("/api/v1/rounds/" + id + "/trigger", null);
-                awaitPublished(admin, id);
+                admin.awaitRound(id, "PUBLISHED", java.time.Duration.ofMinutes(2));
                 String digest = null;
                 for (EdgeConfig e : edges) {
                     try (HubClient client = e.client()) {
@@ -122,26 +122,6 @@ public final class FederatedDemo {
             log.printf("enrolled %s%n", name);
         }
         return edges;
-    }
-
-    private static void awaitPublished(AdminApi admin, String id) {
-        for (int i = 0; i < 1200; i++) {
-            String state = admin.get("/api/v1/rounds/" + id).path("round").path("state").asString();
-            if (state.equals("PUBLISHED")) {
-                return;
-            }
-            if (state.equals("FAILED") || state.equals("CANCELLED")) {
-                throw new FedmergeException("round " + id + " " + state + ": "
-                        + admin.get("/api/v1/rounds/" + id).path("round").path("reason").asString());
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new FedmergeException("interrupted");
-            }
-        }
-        throw new FedmergeException("round " + id + " did not publish within 2 minutes");
     }
 
     /** The same merge the hub ran, from the same task vectors, in the same (node-name) order. */

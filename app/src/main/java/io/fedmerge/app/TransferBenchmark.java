@@ -86,7 +86,7 @@ public final class TransferBenchmark {
             long rss = hub.peakRssBytes();
             log.printf("3 concurrent uploads %.2f s, hub peak RSS %d MB%n", both, rss >> 20);
             admin.post("/api/v1/rounds/" + single + "/trigger", null);
-            awaitPublished(admin, single);
+            admin.awaitRound(single, "PUBLISHED", java.time.Duration.ofMinutes(10));
             Path artifact = hub.dataDir().resolve("blobs/rounds/" + single + "/artifact/model.safetensors");
             long artifactBytes = Files.size(artifact);
             double rawDown = rawCopy(artifact, work.resolve("raw-copy-2"));
@@ -118,20 +118,6 @@ public final class TransferBenchmark {
         try (HubClient c = new HubClient(node.hub(), node.credential())) {
             c.upload(round, tv, manifest, n -> { });
         }
-    }
-
-    private static void awaitPublished(AdminApi admin, String round) throws InterruptedException {
-        for (int i = 0; i < 6000; i++) {
-            String s = admin.get("/api/v1/rounds/" + round).path("round").path("state").asString();
-            if (s.equals("PUBLISHED")) {
-                return;
-            }
-            if (s.equals("FAILED")) {
-                throw new FedmergeException("benchmark round failed");
-            }
-            Thread.sleep(100);
-        }
-        throw new FedmergeException("benchmark round did not publish");
     }
 
     /** Sends a file through a loopback TCP socket into another file, 1 MiB at a time; returns seconds. */

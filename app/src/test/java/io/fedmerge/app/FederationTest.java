@@ -111,15 +111,8 @@ class FederationTest {
         }
     }
 
-    static void awaitState(String round, String state) throws InterruptedException {
-        for (int i = 0; i < 300; i++) {
-            String s = hub.admin().get("/api/v1/rounds/" + round).path("round").path("state").asString();
-            if (s.equals(state)) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("round " + round + " never reached " + state);
+    static void awaitState(String round, String state) {
+        hub.admin().awaitRound(round, state, java.time.Duration.ofSeconds(30));
     }
 
     @Test

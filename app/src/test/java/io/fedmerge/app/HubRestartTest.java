@@ -37,12 +37,7 @@ class HubRestartTest {
             db.createStatement().executeUpdate("update round set state = 'MERGING' where id = '" + round + "'");
         }
         try (EmbeddedHub hub = EmbeddedHub.start(data, "t", "--spring.main.banner-mode=off")) {
-            String state = "";
-            for (int i = 0; i < 300 && !state.equals("PUBLISHED"); i++) {
-                Thread.sleep(100);
-                state = hub.admin().get("/api/v1/rounds/" + round).path("round").path("state").asString();
-            }
-            assertThat(state).isEqualTo("PUBLISHED");
+            hub.admin().awaitRound(round, "PUBLISHED", java.time.Duration.ofSeconds(30));
             assertThat(hub.admin().get("/api/v1/rounds/" + round + "/artifact").path("contributions").asInt())
                     .isEqualTo(1);
             // The node's credential survived the restart too.

@@ -44,12 +44,7 @@ class PostgresBackendTest {
             try (HubClient c = FederationFixture.client(node)) {
                 c.upload(round, fx.taskVector(1), Manifests.of(fx.taskVector(1)), n -> { });
                 hub.admin().post("/api/v1/rounds/" + round + "/trigger", null);
-                String state = "";
-                for (int i = 0; i < 300 && !state.equals("PUBLISHED"); i++) {
-                    Thread.sleep(100);
-                    state = hub.admin().get("/api/v1/rounds/" + round).path("round").path("state").asString();
-                }
-                assertThat(state).isEqualTo("PUBLISHED");
+                hub.admin().awaitRound(round, "PUBLISHED", java.time.Duration.ofSeconds(30));
                 assertThat(new ModelInstaller().install(c, round, dir.resolve("installed"), n -> { }).digest())
                         .isEqualTo(hub.admin().get("/api/v1/rounds/" + round + "/artifact").path("checkpointDigest")
                                 .asString());
