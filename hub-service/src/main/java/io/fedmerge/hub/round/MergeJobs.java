@@ -72,16 +72,53 @@ public class MergeJobs {
         this.properties = properties;
     }
 
+    /** This replica's identity in merge claims. */
+    private final String replica = java.util.UUID.randomUUID().toString();
+    private static final java.time.Duration LEASE = java.time.Duration.ofSeconds(30);
+    private final java.util.Set<String> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * At start and then periodically: a MERGING round whose owner's lease expired (that replica stopped or died) is
+     * claimed and merged again from its stored contributions. A live owner keeps renewing, so nobody steals it.
+     */
     @EventListener(ApplicationReadyEvent.class)
     void resumeInterruptedMerges() {
-        for (Round r : rounds.inState(RoundState.MERGING)) {
-            LOG.info("round={} was MERGING when the hub stopped; merging again from its stored contributions", r.id());
-            submit(r.id());
+        adoptOrphans();
+    }
+
+    @org.springframework.scheduling.annotation.Scheduled(fixedDelayString = "${fedmerge.hub.lease-check-ms:10000}",
+            initialDelayString = "${fedmerge.hub.lease-check-ms:10000}")
+    void adoptOrphans() {
+        for (String id : rounds.orphanedMerges(Instant.now())) {
+            LOG.info("round={} is MERGING without a live owner; merging it again from its stored contributions", id);
+            submit(id);
+        }
+    }
+
+    /** Renews this replica's claims while its merges run. */
+    @org.springframework.scheduling.annotation.Scheduled(fixedDelay = 10_000)
+    void renewLeases() {
+        Instant now = Instant.now();
+        for (String id : running) {
+            rounds.claimMerge(id, replica, now, now.plus(LEASE));
         }
     }
 
     public void submit(String roundId) {
-        executor.submit(() -> run(roundId));
+        executor.submit(() -> {
+            Instant now = Instant.now();
+            if (!rounds.claimMerge(roundId, replica, now, now.plus(LEASE))) {
+                LOG.info("round={} merge is owned by another replica", roundId);
+                return;
+            }
+            audit.record("hub:" + replica, "merge.claim", roundId, "lease " + LEASE.toSeconds() + " s");
+            running.add(roundId);
+            try {
+                run(roundId);
+            } finally {
+                running.remove(roundId);
+            }
+        });
     }
 
     @PreDestroy
@@ -94,7 +131,7 @@ public class MergeJobs {
         try {
             Artifact artifact = merge(rounds.get(roundId), start);
             if (rounds.transition(roundId, RoundState.MERGING, RoundState.PUBLISHED, null, artifact)) {
-                audit.record("hub", "round.publish", roundId, "digest " + artifact.checkpointDigest());
+                audit.record("hub:" + replica, "round.publish", roundId, "digest " + artifact.checkpointDigest());
             }
             metrics.mergeFinished(Duration.between(start, Instant.now()));
         } catch (Exception | Error e) {

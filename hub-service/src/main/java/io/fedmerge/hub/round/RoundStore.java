@@ -124,4 +124,22 @@ public class RoundStore {
                 rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant());
     }
 
+
+    /**
+     * Claims the merge of a MERGING round for {@code owner} until {@code until}, if nobody holds a live claim (or the
+     * owner renews its own). A single conditional update, so among replicas exactly one wins.
+     */
+    public boolean claimMerge(String roundId, String owner, Instant now, Instant until) {
+        return db.sql("""
+                update round set merge_owner = ?, lease_until = ?
+                where id = ? and state = 'MERGING'
+                  and (merge_owner is null or merge_owner = ? or lease_until is null or lease_until < ?)""")
+                .params(owner, Timestamp.from(until), roundId, owner, Timestamp.from(now)).update() == 1;
+    }
+
+    /** MERGING rounds whose claim is missing or expired: their owner is gone. */
+    public List<String> orphanedMerges(Instant now) {
+        return db.sql("select id from round where state = 'MERGING' and (lease_until is null or lease_until < ?)")
+                .param(Timestamp.from(now)).query(String.class).list();
+    }
 }
