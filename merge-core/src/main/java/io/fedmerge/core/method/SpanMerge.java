@@ -58,6 +58,14 @@ abstract class SpanMerge implements MergeMethod {
             public void accept(Slice block) {
                 int len = block.length();
                 vectors(block, x);
+                if (segments == Segments.WHOLE) {
+                    for (int a = 0; a < k; a++) {
+                        for (int b = a; b < k; b++) {
+                            gram[0][a][b] += CosineStats.dot(x[a], x[b], len);
+                        }
+                    }
+                    return;
+                }
                 for (int j = 0; j < len; j++) {
                     double[][] g = gram[segments == Segments.COLUMNS ? (int) ((block.first() + j) % cols) : 0];
                     for (int a = 0; a < k; a++) {
