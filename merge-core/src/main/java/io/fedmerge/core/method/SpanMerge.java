@@ -61,7 +61,7 @@ abstract class SpanMerge implements MergeMethod {
                 if (segments == Segments.WHOLE) {
                     for (int a = 0; a < k; a++) {
                         for (int b = a; b < k; b++) {
-                            gram[0][a][b] += CosineStats.dot(x[a], x[b], len);
+                            gram[0][a][b] += io.fedmerge.core.align.Dots.dot(x[a], x[b], len);
                         }
                     }
                     return;
