@@ -25,6 +25,27 @@ public final class Dots {
         return sum + scalar(x, y, xFrom + head, yFrom + head, length - head);
     }
 
+    /** Σ|x[i]| over [0, length) in float64 (the L1 norms of DARE/DELLA/TIES rescaling). */
+    public static double l1(float[] x, int length) {
+        int head = FloatCodec.simdEnabled() ? Simd.lanes(length) : 0;
+        double sum = head > 0 ? Simd.l1(x, head) : 0;
+        return sum + l1Scalar(x, head, length);
+    }
+
+    static double l1Scalar(float[] x, int from, int length) {
+        double s0 = 0;
+        double s1 = 0;
+        int i = from;
+        for (; i + 2 <= length; i += 2) {
+            s0 += Math.abs(x[i]);
+            s1 += Math.abs(x[i + 1]);
+        }
+        for (; i < length; i++) {
+            s0 += Math.abs(x[i]);
+        }
+        return s0 + s1;
+    }
+
     static double scalar(float[] x, float[] y, int xFrom, int yFrom, int length) {
         double s0 = 0;
         double s1 = 0;
@@ -63,6 +84,15 @@ public final class Dots {
                 DoubleVector b = (DoubleVector) FloatVector.fromArray(F, y, yFrom + i)
                         .convertShape(VectorOperators.F2D, D, 0);
                 acc = a.fma(b, acc);
+            }
+            return acc.reduceLanes(VectorOperators.ADD);
+        }
+
+        static double l1(float[] x, int length) {
+            DoubleVector acc = DoubleVector.zero(D);
+            for (int i = 0; i < length; i += D.length()) {
+                acc = acc.add((DoubleVector) FloatVector.fromArray(F, x, i).abs()
+                        .convertShape(VectorOperators.F2D, D, 0));
             }
             return acc.reduceLanes(VectorOperators.ADD);
         }

@@ -290,11 +290,7 @@ final class GtaTensorMerge implements TensorMerge {
     }
 
     private static double l1(float[] d, int length) {
-        double s = 0;
-        for (int j = 0; j < length; j++) {
-            s += Math.abs(d[j]);
-        }
-        return s;
+        return io.fedmerge.core.align.Dots.l1(d, length);
     }
 
     @Override

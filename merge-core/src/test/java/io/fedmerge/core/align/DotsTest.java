@@ -30,4 +30,17 @@ class DotsTest {
             }
         }
     }
+
+    @Test
+    void vectorAndScalarL1Agree() {
+        SplittableRandom rnd = new SplittableRandom(9);
+        for (int len : new int[] {0, 1, 9, 1000}) {
+            float[] x = new float[len];
+            for (int i = 0; i < len; i++) {
+                x[i] = (float) rnd.nextGaussian();
+            }
+            double scalar = Dots.l1Scalar(x, 0, len);
+            assertThat(Dots.l1(x, len)).isCloseTo(scalar, within(1e-12 * Math.max(1, scalar)));
+        }
+    }
 }
