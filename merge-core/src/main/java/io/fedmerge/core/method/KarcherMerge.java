@@ -37,11 +37,6 @@ public final class KarcherMerge extends SpanMerge {
     }
 
     @Override
-    Segments segments(TensorContext context) {
-        return Segments.WHOLE;
-    }
-
-    @Override
     double[] coefficients(TensorContext context, double[][] g) {
         int k = g.length;
         double tol = context.params().number("tol");

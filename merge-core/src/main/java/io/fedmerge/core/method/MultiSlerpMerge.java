@@ -29,11 +29,6 @@ public final class MultiSlerpMerge extends SpanMerge {
     }
 
     @Override
-    Segments segments(TensorContext context) {
-        return Segments.WHOLE;
-    }
-
-    @Override
     double[] coefficients(TensorContext context, double[][] g) {
         int k = g.length;
         double[] w = context.params().perModel("weight");

@@ -15,7 +15,10 @@ abstract class SpanMerge implements MergeMethod {
     /** Vectors: the whole tensor, each row (last dimension), or each column (first dimension). */
     enum Segments { WHOLE, ROWS, COLUMNS }
 
-    abstract Segments segments(TensorContext context);
+    /** The whole tensor unless a method says otherwise. */
+    Segments segments(TensorContext context) {
+        return Segments.WHOLE;
+    }
 
     /** Coefficients {γ, β₁ … β_K} for a segment with Gram matrix {@code gram}. */
     abstract double[] coefficients(TensorContext context, double[][] gram);
