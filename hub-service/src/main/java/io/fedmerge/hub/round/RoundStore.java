@@ -100,10 +100,6 @@ public class RoundStore {
                 .params(roundId, nodeId).query(Long.class).single() > 0;
     }
 
-    public List<String> invitees(String roundId) {
-        return db.sql("select node_id from round_invite where round_id = ?").param(roundId).query(String.class).list();
-    }
-
     public record Event(long sequence, String roundId, RoundState state, String reason) {}
 
     public List<Event> eventsAfter(long sequence) {

@@ -26,10 +26,6 @@ public final class PeakRss {
         return field("VmHWM:");
     }
 
-    public static long currentBytes() {
-        return field("VmRSS:");
-    }
-
     private static long field(String name) {
         try {
             for (String line : Files.readAllLines(STATUS)) {

@@ -81,10 +81,6 @@ public final class SafetensorsWriter implements AutoCloseable {
         return path;
     }
 
-    public boolean contains(String tensor) {
-        return placed.containsKey(tensor);
-    }
-
     /** Encodes {@code count} floats as the tensor's dtype and writes them at element {@code first} of the tensor. */
     public void write(String tensor, long first, float[] values, int count) {
         Placed p = placed.get(tensor);

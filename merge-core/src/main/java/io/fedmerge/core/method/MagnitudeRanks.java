@@ -86,10 +86,6 @@ final class MagnitudeRanks {
         candidates = picked.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    int[] candidates() {
-        return candidates.clone();
-    }
-
     /** Whether the counting pass already collected every threshold bucket (so no refinement pass is needed). */
     boolean refinedByCandidates() {
         for (int b : refineBuckets) {

@@ -37,11 +37,6 @@ public record ParameterSpec(String name, Scope scope, Kind kind, Object defaultV
                 "one of " + String.join(", ", choices), List.of(choices));
     }
 
-    /** A copy with another default, for methods that share a parameter but not its default. */
-    public ParameterSpec withDefault(Object value) {
-        return new ParameterSpec(name, scope, kind, value, range, rangeText, choices);
-    }
-
     // The parameters shared by mergekit's task-arithmetic family, with fedmerge's ranges.
     public static final ParameterSpec WEIGHT =
             number("weight", Scope.PER_MODEL, null, Double::isFinite, "a finite number");

@@ -34,11 +34,6 @@ public record MergePlan(
         return contributors.stream().map(DeltaSource::id).toList();
     }
 
-    /** Bytes the merge reads: the base once per pass-free merge plus each contributor's stored tensors. */
-    public long outputBytes() {
-        return outputs.stream().mapToLong(TensorSpec::byteLength).sum();
-    }
-
     @Override
     public void close() {
         base.close();
