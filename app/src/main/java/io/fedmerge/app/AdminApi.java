@@ -80,4 +80,17 @@ public final class AdminApi {
             }
         }
     }
+
+    /**
+     * Provisions a node the way an operator would: mints a one-time enrollment token here, then enrolls over gRPC at
+     * {@code grpcTarget} (plaintext) and returns the node's configuration.
+     */
+    public io.fedmerge.edge.EdgeConfig enrollNode(String grpcTarget, String nodeName) {
+        String token = post("/api/v1/enrollment-tokens", java.util.Map.of("ttlMinutes", 10, "note", nodeName))
+                .path("token").asString();
+        try (io.fedmerge.edge.HubClient client = new io.fedmerge.edge.HubClient(grpcTarget, null)) {
+            var r = client.enroll(token, nodeName);
+            return new io.fedmerge.edge.EdgeConfig(grpcTarget, r.getNodeId(), nodeName, r.getCredential());
+        }
+    }
 }

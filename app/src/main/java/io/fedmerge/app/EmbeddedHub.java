@@ -37,7 +37,7 @@ public final class EmbeddedHub implements AutoCloseable {
         return new EmbeddedHub(app.run(args), http, grpc, adminToken);
     }
 
-    private static int freePort() {
+    static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         } catch (IOException e) {

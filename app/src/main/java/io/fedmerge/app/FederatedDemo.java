@@ -20,7 +20,6 @@ import io.fedmerge.edge.EdgeConfig;
 import io.fedmerge.edge.HubClient;
 import io.fedmerge.edge.ModelInstaller;
 import io.fedmerge.hub.round.MergeConfigs;
-import io.fedmerge.proto.v1.EnrollResponse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -111,14 +110,9 @@ public final class FederatedDemo {
     private static List<EdgeConfig> enroll(EmbeddedHub hub, AdminApi admin, Path work, java.io.PrintStream log) {
         List<EdgeConfig> edges = new ArrayList<>();
         for (String name : HOSPITALS) {
-            String token = admin.post("/api/v1/enrollment-tokens", Map.of("ttlMinutes", 10, "note", name))
-                    .path("token").asString();
-            try (HubClient client = new HubClient(hub.grpcTarget(), null)) {
-                EnrollResponse r = client.enroll(token, name);
-                EdgeConfig cfg = new EdgeConfig(hub.grpcTarget(), r.getNodeId(), name, r.getCredential());
-                cfg.save(work.resolve("edge-" + name).resolve("edge.json"));
-                edges.add(cfg);
-            }
+            EdgeConfig cfg = admin.enrollNode(hub.grpcTarget(), name);
+            cfg.save(work.resolve("edge-" + name).resolve("edge.json"));
+            edges.add(cfg);
             log.printf("enrolled %s%n", name);
         }
         return edges;

@@ -12,7 +12,6 @@ import io.fedmerge.edge.EdgeConfig;
 import io.fedmerge.edge.HubClient;
 import io.fedmerge.edge.Manifests;
 import io.fedmerge.edge.ModelInstaller;
-import io.fedmerge.proto.v1.EnrollResponse;
 import io.fedmerge.proto.v1.TaskVectorManifest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -66,7 +65,7 @@ public final class TransferBenchmark {
                     models.resolve("base").toAbsolutePath().toString()));
             List<EdgeConfig> nodes = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
-                nodes.add(enroll(hub, admin, "node-" + i));
+                nodes.add(admin.enrollNode(hub.grpcTarget(), "node-" + i));
             }
             String single = round(admin, 1);
             double raw = rawCopy(tv, work.resolve("raw-copy"));
@@ -91,7 +90,7 @@ public final class TransferBenchmark {
             long artifactBytes = Files.size(artifact);
             double rawDown = rawCopy(artifact, work.resolve("raw-copy-2"));
             long d0 = System.nanoTime();
-            try (HubClient c = new HubClient(nodes.get(0).hub(), nodes.get(0).credential())) {
+            try (HubClient c = nodes.get(0).client()) {
                 new ModelInstaller().install(c, single, work.resolve("installed"), n -> { });
             }
             double down = (System.nanoTime() - d0) / 1e9;
@@ -101,21 +100,13 @@ public final class TransferBenchmark {
         }
     }
 
-    private static EdgeConfig enroll(HubProcess hub, AdminApi admin, String name) {
-        String token = admin.post("/api/v1/enrollment-tokens", Map.of("ttlMinutes", 10)).path("token").asString();
-        try (HubClient c = new HubClient(hub.grpcTarget(), null)) {
-            EnrollResponse r = c.enroll(token, name);
-            return new EdgeConfig(hub.grpcTarget(), r.getNodeId(), name, r.getCredential());
-        }
-    }
-
     private static String round(AdminApi admin, int min) {
         return admin.post("/api/v1/rounds", Map.of("baseModel", "base", "mergeMethod", "task_arithmetic",
                 "modelParameters", Map.of("weight", 1), "minContributions", min)).path("round").path("id").asString();
     }
 
     private static void upload(EdgeConfig node, String round, Path tv, TaskVectorManifest manifest) {
-        try (HubClient c = new HubClient(node.hub(), node.credential())) {
+        try (HubClient c = node.client()) {
             c.upload(round, tv, manifest, n -> { });
         }
     }
@@ -164,12 +155,8 @@ public final class TransferBenchmark {
         }
 
         static HubProcess start(Path dataDir, String heap) throws Exception {
-            int http;
-            int grpc;
-            try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0)) {
-                http = a.getLocalPort();
-                grpc = b.getLocalPort();
-            }
+            int http = EmbeddedHub.freePort();
+            int grpc = EmbeddedHub.freePort();
             String token = io.fedmerge.hub.security.Secrets.newSecret("fma_");
             String java = ProcessHandle.current().info().command().orElse("java");
             Files.createDirectories(dataDir);

@@ -8,7 +8,6 @@ import io.fedmerge.core.taskvector.TaskVectorBuilder;
 import io.fedmerge.core.tensor.DType;
 import io.fedmerge.edge.EdgeConfig;
 import io.fedmerge.edge.HubClient;
-import io.fedmerge.proto.v1.EnrollResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -37,12 +36,7 @@ final class FederationFixture {
     }
 
     static EdgeConfig enroll(EmbeddedHub hub, String name) {
-        String token = hub.admin().post("/api/v1/enrollment-tokens", Map.of("ttlMinutes", 5)).path("token")
-                .asString();
-        try (HubClient c = new HubClient(hub.grpcTarget(), null)) {
-            EnrollResponse r = c.enroll(token, name);
-            return new EdgeConfig(hub.grpcTarget(), r.getNodeId(), name, r.getCredential());
-        }
+        return hub.admin().enrollNode(hub.grpcTarget(), name);
     }
 
     void registerBase(EmbeddedHub hub) {

@@ -2,7 +2,6 @@ package io.fedmerge.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -40,10 +39,7 @@ class PrometheusScrapeTest {
                         static_configs:
                           - targets: ["127.0.0.1:%s"]
                     """.formatted(port));
-            int web;
-            try (ServerSocket s = new ServerSocket(0)) {
-                web = s.getLocalPort();
-            }
+            int web = EmbeddedHub.freePort();
             Process prometheus = new ProcessBuilder(binary, "--config.file=" + config,
                     "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + web)
                     .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();

@@ -111,14 +111,19 @@ final class GtaTensorMerge implements TensorMerge {
         return true;
     }
 
-    private boolean planOutliers(int i) {
+    /** Breadcrumbs' cut: how many of the smallest and of the largest magnitudes are dropped (§3.1). */
+    private record Cut(long bottom, long top) {}
+
+    private Cut cut(int i) {
         long target = (long) Math.floor(density[i] * n);
         long top = (long) Math.floor(gamma[i] * n);
         long bottom = n - target - top;
-        if (bottom < 0) {
-            top += bottom;
-            bottom = 0;
-        }
+        return bottom < 0 ? new Cut(0, top + bottom) : new Cut(bottom, top); // never keep fewer than target
+    }
+
+    private boolean planOutliers(int i) {
+        long bottom = cut(i).bottom();
+        long top = cut(i).top();
         if (bottom == 0 && top == 0) {
             selections[i] = new Selection.KeepAll();
             return false;
@@ -362,13 +367,8 @@ final class GtaTensorMerge implements TensorMerge {
     }
 
     private Selection outliers(int i) {
-        long target = (long) Math.floor(density[i] * n);
-        long top = (long) Math.floor(gamma[i] * n);
-        long bottom = n - target - top;
-        if (bottom < 0) {
-            top += bottom;
-            bottom = 0;
-        }
+        long bottom = cut(i).bottom();
+        long top = cut(i).top();
         MagnitudeRanks.Threshold lower = bottom > 0 ? ranks[i].threshold(0) : null;
         MagnitudeRanks.Threshold upper = top > 0 ? ranks[i].threshold(bottom > 0 ? 1 : 0) : null;
         return new Selection.Outliers(lower, bottom, upper, n - top);

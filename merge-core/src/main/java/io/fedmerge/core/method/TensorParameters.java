@@ -17,6 +17,11 @@ public record TensorParameters(Map<String, double[]> perModel, Map<String, Objec
         return v.clone();
     }
 
+    /** The merge's {@code random_seed} for this tensor, or {@code fallback} for methods that take none. */
+    public long seed(long fallback) {
+        return global.get("random_seed") instanceof Double d ? d.longValue() : fallback;
+    }
+
     public double number(String name) {
         return ((Number) require(name)).doubleValue();
     }

@@ -85,7 +85,7 @@ public final class MergeExecutor {
         String name = spec.name();
         TensorInfo baseInfo = plan.base().info(name);
         TensorParameters params = plan.parameters().resolve(name, plan.layers().t(name));
-        long seed = params.global().get("random_seed") instanceof Double d ? d.longValue() : plan.seed();
+        long seed = params.seed(plan.seed());
         TensorContext ctx = new TensorContext(name, baseInfo.shape(), plan.contributorIds(), params, seed,
                 warnings::add, plan.attention(), preparation, reports::add);
         TensorMerge merge = plan.method().forTensor(ctx);

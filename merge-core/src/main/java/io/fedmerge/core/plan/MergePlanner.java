@@ -118,9 +118,7 @@ public final class MergePlanner {
         long seed = 0;
         for (String name : base.tensorNames()) {
             TensorParameters params = resolver.resolve(name, layers.t(name));
-            if (params.global().get("random_seed") instanceof Double d) {
-                seed = d.longValue();
-            }
+            seed = params.seed(seed);
             method.validate(new TensorContext(name, base.info(name).shape(), ids, params, seed, warnings::add,
                     facts.attention(), null, r -> {}));
         }

@@ -85,8 +85,8 @@ final class PlanModelView implements ModelView {
         MappedElements base = plan.base().mapElements(tensor, 0, n, arena);
         DeltaSource.Mapped delta = plan.contributors().get(contributor).map(tensor, 0, n, arena);
         int cols = (int) shape[shape.length - 1];
+        float[] b = new float[cols]; // one base row, reused: the alignment reads rows one at a time
         return rows(shape, (r, dst) -> {
-            float[] b = new float[cols];
             base.decode(r * cols, cols, b);
             delta.read(r * cols, cols, b, dst);
             for (int c = 0; c < cols; c++) {

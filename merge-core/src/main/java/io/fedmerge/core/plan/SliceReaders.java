@@ -2,7 +2,6 @@ package io.fedmerge.core.plan;
 
 import io.fedmerge.core.io.Checkpoint;
 import io.fedmerge.core.io.MappedElements;
-import io.fedmerge.core.tensor.FloatCodec;
 import java.util.List;
 
 /** Builds the runner's reader for one tensor: base and deltas mapped per slice, every block checked to be finite. */
@@ -20,19 +19,12 @@ final class SliceReaders {
             }
             return (offset, len, baseOut, deltaOut) -> {
                 b.decode(offset, len, baseOut);
-                requireFinite(baseOut, len, baseLabel, tensor, first + offset);
+                NonFiniteValueException.requireFinite(baseOut, len, baseLabel, tensor, first + offset);
                 for (int i = 0; i < deltas.length; i++) {
                     deltas[i].read(offset, len, baseOut, deltaOut[i]);
-                    requireFinite(deltaOut[i], len, labels[i], tensor, first + offset);
+                    NonFiniteValueException.requireFinite(deltaOut[i], len, labels[i], tensor, first + offset);
                 }
             };
         };
-    }
-
-    private static void requireFinite(float[] values, int length, String source, String tensor, long first) {
-        int bad = FloatCodec.firstNonFinite(values, length);
-        if (bad >= 0) {
-            throw new NonFiniteValueException(source, tensor, first + bad, values[bad]);
-        }
     }
 }

@@ -10,7 +10,6 @@ import io.fedmerge.core.plan.MergeProgress;
 import io.fedmerge.core.plan.NonFiniteValueException;
 import io.fedmerge.core.plan.TensorSetCheck;
 import io.fedmerge.core.tensor.DType;
-import io.fedmerge.core.tensor.FloatCodec;
 import io.fedmerge.core.FedmergeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -91,8 +90,8 @@ public final class TaskVectorBuilder {
                     int len = (int) Math.min(SLICE, n - first);
                     base.readFloats(name, first, len, b);
                     tuned.readFloats(name, first, len, d);
-                    checkFinite(b, len, "base model " + base.location(), name, first);
-                    checkFinite(d, len, "fine-tuned model " + tunedPath, name, first);
+                    NonFiniteValueException.requireFinite(b, len, "base model " + base.location(), name, first);
+                    NonFiniteValueException.requireFinite(d, len, "fine-tuned model " + tunedPath, name, first);
                     for (int i = 0; i < len; i++) {
                         d[i] -= b[i];
                     }
@@ -104,12 +103,5 @@ public final class TaskVectorBuilder {
             writer.sync();
         }
         return total;
-    }
-
-    private static void checkFinite(float[] v, int len, String source, String tensor, long first) {
-        int bad = FloatCodec.firstNonFinite(v, len);
-        if (bad >= 0) {
-            throw new NonFiniteValueException(source, tensor, first + bad, v[bad]);
-        }
     }
 }

@@ -27,7 +27,7 @@ final class MethodHarness {
         }
         ParameterResolver resolver = new ParameterResolver(m, models, toValues(global));
         TensorParameters params = resolver.resolve(tensorName, 0);
-        long seed = params.global().get("random_seed") instanceof Double d ? d.longValue() : 0L;
+        long seed = params.seed(0);
         TensorContext ctx = new TensorContext(tensorName, shape,
                 contributors.stream().map(Contributor::id).toList(), params, seed, warnings::add,
                 new io.fedmerge.core.align.AttentionLayout(base.length, 1, 1, base.length), null, reports::add);
