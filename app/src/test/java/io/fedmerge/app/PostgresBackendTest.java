@@ -6,24 +6,30 @@ import io.fedmerge.edge.EdgeConfig;
 import io.fedmerge.edge.HubClient;
 import io.fedmerge.edge.Manifests;
 import io.fedmerge.edge.ModelInstaller;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * The same hub code on PostgreSQL: Flyway migrates a fresh schema and a full round runs end to end. The server is
- * started on loopback by ./run-tests (scripts/test-postgres.sh); without one this test says so and is skipped.
+ * The same hub code on the production backends: PostgreSQL (Flyway migrates a fresh schema) and an S3-compatible
+ * store (s3proxy on loopback), with a full round end to end. The PostgreSQL server is started on loopback by
+ * ./run-tests (scripts/test-postgres.sh); without one this test says so and is skipped.
  */
 class PostgresBackendTest {
     @TempDir
     Path dir;
 
     @Test
-    void aFullRoundRunsOnPostgresql() throws Exception {
+    void aFullRoundRunsOnPostgresqlAndS3() throws Exception {
         String url = System.getenv("FEDMERGE_TEST_PG_URL");
         if (url == null) {
             System.err.println("PostgresBackendTest SKIPPED: no PostgreSQL server (FEDMERGE_TEST_PG_URL unset);"
@@ -35,19 +41,38 @@ class PostgresBackendTest {
             c.createStatement().execute("create schema " + schema);
         }
         FederationFixture fx = new FederationFixture(dir);
-        try (EmbeddedHub hub = EmbeddedHub.start(dir.resolve("hub"), "t", "--spring.main.banner-mode=off",
-                "--spring.datasource.url=" + url + "&currentSchema=" + schema,
-                "--spring.flyway.schemas=" + schema)) {
+        String[] args = {"--spring.main.banner-mode=off", "--spring.datasource.url=" + url + "&currentSchema=" + schema,
+            "--spring.flyway.schemas=" + schema};
+        try (LocalS3 s3 = LocalS3.start(Files.createDirectories(dir.resolve("s3")));
+                EmbeddedHub hub = EmbeddedHub.start(dir.resolve("hub"), "t", concat(args, s3.hubArgs("pg-round")));
+                S3Client objects = s3.client()) {
             fx.registerBase(hub);
-            EdgeConfig node = FederationFixture.enroll(hub, "pg-node");
-            String round = FederationFixture.openRound(hub, "ties", Map.of("weight", 1, "density", 0.5), 1);
-            try (HubClient c = FederationFixture.client(node)) {
-                c.upload(round, fx.taskVector(1), Manifests.of(fx.taskVector(1)), n -> { });
-                hub.admin().post("/api/v1/rounds/" + round + "/trigger", null);
-                hub.admin().awaitRound(round, "PUBLISHED", java.time.Duration.ofSeconds(30));
+            String round = FederationFixture.openRound(hub, "ties", Map.of("weight", 1, "density", 0.5), 2);
+            for (int h = 1; h <= 2; h++) {
+                EdgeConfig node = FederationFixture.enroll(hub, "pg-node-" + h);
+                try (HubClient c = FederationFixture.client(node)) {
+                    c.upload(round, fx.taskVector(h), Manifests.of(fx.taskVector(h)), n -> { });
+                }
+            }
+            hub.admin().post("/api/v1/rounds/" + round + "/trigger", null);
+            hub.admin().awaitRound(round, "PUBLISHED", java.time.Duration.ofSeconds(30));
+            EdgeConfig reader = FederationFixture.enroll(hub, "pg-reader");
+            try (HubClient c = FederationFixture.client(reader)) {
                 assertThat(new ModelInstaller().install(c, round, dir.resolve("installed"), n -> { }).digest())
                         .isEqualTo(hub.admin().get("/api/v1/rounds/" + round + "/artifact").path("checkpointDigest")
                                 .asString());
+            }
+            // Every blob is in the bucket: two contributions, the artifact and its YAML; no upload parts remain
+            // and the hub keeps no local copies.
+            List<String> keys = objects.listObjectsV2Paginator(b -> b.bucket("pg-round")).contents().stream()
+                    .map(S3Object::key).toList();
+            assertThat(keys).contains("fedmerge/rounds/" + round + "/contributions/pg-node-1.safetensors",
+                    "fedmerge/rounds/" + round + "/contributions/pg-node-2.safetensors",
+                    "fedmerge/rounds/" + round + "/merge.yml", "fedmerge/rounds/" + round + "/artifact/config.json")
+                    .noneMatch(k -> k.contains(".parts/"));
+            assertThat(dir.resolve("hub/blobs")).doesNotExist();
+            try (var left = Files.list(dir.resolve("hub/staging"))) {
+                assertThat(left).isEmpty();
             }
         }
         try (Connection c = DriverManager.getConnection(url)) {
@@ -55,5 +80,11 @@ class PostgresBackendTest {
             rs.next();
             assertThat(rs.getInt(1)).isGreaterThanOrEqualTo(3); // OPEN, MERGING, PUBLISHED persisted
         }
+    }
+
+    static String[] concat(String[] a, String[] b) {
+        String[] all = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 }

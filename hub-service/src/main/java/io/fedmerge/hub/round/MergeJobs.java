@@ -18,6 +18,7 @@ import io.fedmerge.hub.model.BaseModelRegistry;
 import io.fedmerge.hub.node.Node;
 import io.fedmerge.hub.node.NodeRegistry;
 import io.fedmerge.hub.storage.BlobStore;
+import io.fedmerge.hub.transfer.UploadService;
 import io.fedmerge.hub.transfer.UploadStore;
 import jakarta.annotation.PreDestroy;
 import java.io.IOException;
@@ -28,6 +29,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.stream.Stream;
@@ -38,8 +42,9 @@ import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
- * Runs consolidation merges in the background with merge-core, one at a time. The output is written under a
- * staging name and published by rename (merge-core's writer), and the round becomes PUBLISHED only after that; a hub
+ * Runs consolidation merges in the background with merge-core, one at a time, on local copies of the stored
+ * contributions in the hub's work directory. The output is written there, stored in the blob store, and only then
+ * does the round become PUBLISHED; a hub
  * restarted while a round was MERGING runs that merge again from its persisted inputs.
  */
 @Component
@@ -73,9 +78,9 @@ public class MergeJobs {
     }
 
     /** This replica's identity in merge claims. */
-    private final String replica = java.util.UUID.randomUUID().toString();
-    private static final java.time.Duration LEASE = java.time.Duration.ofSeconds(30);
-    private final java.util.Set<String> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final String replica = UUID.randomUUID().toString();
+    private static final Duration LEASE = Duration.ofSeconds(30);
+    private final Set<String> running = ConcurrentHashMap.newKeySet();
 
     /**
      * At start and then periodically: a MERGING round whose owner's lease expired (that replica stopped or died) is
@@ -154,25 +159,57 @@ public class MergeJobs {
             names.add(nodes.node(u.nodeId()).map(Node::name).orElseThrow());
         }
         names.sort(Comparator.naturalOrder());
-        List<String> models = names.stream().map(n -> "contributions/" + n + ".safetensors").toList();
-        Path roundDir = blobs.localPath("rounds/" + round.id());
-        String yaml = MergeConfigs.yaml(round.mergeMethod(), base.path(), models, round.parameters(),
-                round.modelParameters());
-        Files.writeString(roundDir.resolve("merge.yml"), yaml);
-        Path out = roundDir.resolve("artifact");
-        FileTrees.deleteRecursively(out); // a previous attempt that never published
-        MergeResult result;
-        try (MergePlan plan = new MergePlanner(new MethodRegistry()).plan(MergeConfigs.parse(yaml, roundDir))) {
-            result = new MergeExecutor(properties.threads()).execute(plan, out, new MergeProgress() {
-                @Override
-                public void tensorDone(String name, int done, long bytesDone) {
-                    metrics.mergeProgress(bytesDone, Duration.between(start, Instant.now()).toMillis() / 1000.0);
-                }
-            });
+        Path work = properties.dataDir().resolve("work").resolve(round.id()).toAbsolutePath();
+        FileTrees.deleteRecursively(work); // a previous attempt that never published
+        Files.createDirectories(work);
+        List<BlobStore.Staged> inputs = new ArrayList<>();
+        try {
+            // The model strings key DARE's random streams, so every replica and store must merge under the same
+            // names: each staged copy is linked in as contributions/<node>.safetensors.
+            List<String> models = new ArrayList<>();
+            Files.createDirectories(work.resolve("contributions"));
+            for (String name : names) {
+                BlobStore.Staged staged = blobs.stage(UploadService.contributionKey(round.id(), name));
+                inputs.add(staged);
+                String model = "contributions/" + name + ".safetensors";
+                Files.createSymbolicLink(work.resolve(model), staged.path());
+                models.add(model);
+            }
+            String yaml = MergeConfigs.yaml(round.mergeMethod(), base.path(), models, round.parameters(),
+                    round.modelParameters());
+            Path out = work.resolve("artifact");
+            MergeResult result;
+            try (MergePlan plan = new MergePlanner(new MethodRegistry()).plan(MergeConfigs.parse(yaml, work))) {
+                result = new MergeExecutor(properties.threads()).execute(plan, out, new MergeProgress() {
+                    @Override
+                    public void tensorDone(String name, int done, long bytesDone) {
+                        metrics.mergeProgress(bytesDone, Duration.between(start, Instant.now()).toMillis() / 1000.0);
+                    }
+                });
+            }
+            LOG.info("round={} merged {} contributions with {} in {} s", round.id(), models.size(),
+                    round.mergeMethod(), String.format("%.2f", result.seconds()));
+            Artifact artifact = describe(out, models.size(), result.seconds());
+            publishFiles(round.id(), yaml, out, work);
+            return artifact;
+        } finally {
+            for (BlobStore.Staged staged : inputs) {
+                staged.close();
+            }
+            FileTrees.deleteRecursively(work);
         }
-        LOG.info("round={} merged {} contributions with {} in {} s", round.id(), models.size(), round.mergeMethod(),
-                String.format("%.2f", result.seconds()));
-        return describe(out, models.size(), result.seconds());
+    }
+
+    /** Stores the artifact and the exact YAML that produced it; the round is published only after this returns. */
+    private void publishFiles(String roundId, String yaml, Path out, Path work) throws IOException {
+        String prefix = "rounds/" + roundId + "/";
+        try (Stream<Path> list = Files.list(out)) {
+            for (Path p : list.sorted().toList()) {
+                blobs.put(prefix + "artifact/" + p.getFileName(), p);
+            }
+        }
+        Path config = Files.writeString(work.resolve("merge.yml"), yaml);
+        blobs.put(prefix + "merge.yml", config);
     }
 
     private static Artifact describe(Path dir, int contributions, double seconds) throws IOException {

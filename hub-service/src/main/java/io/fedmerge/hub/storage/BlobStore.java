@@ -7,19 +7,22 @@ import java.nio.file.Path;
 
 /**
  * Where the hub keeps bulk bytes: uploaded task vectors and consolidated checkpoints, under '/'-separated keys.
- * Writes are appends (an upload resumes at the stored length); reads are channels positioned at an offset.
+ * Uploads arrive as appends (a stream resumes at the stored length); downloads are channels positioned at an
+ * offset; merges and content checks work on local files that {@link #stage} provides, because merge-core maps its
+ * inputs and reads them more than once.
  */
 public interface BlobStore {
-    /** Length of the blob, or -1 if it does not exist. */
+    /** Length of the blob (for an upload in progress: the bytes stored so far), or -1 if it does not exist. */
     long size(String key) throws IOException;
 
     /** An open blob for a stream of appends (one upload stream), so each chunk costs one write, not an open. */
     interface Appender extends AutoCloseable {
-        /** Bytes the blob holds. */
+        /** Bytes the blob holds, counting any not yet flushed. */
         long size();
 
         void append(ByteBuffer data) throws IOException;
 
+        /** Makes every appended byte durable, then releases the blob. */
         @Override
         void close() throws IOException;
     }
@@ -27,22 +30,28 @@ public interface BlobStore {
     /** Opens (creating if needed) a blob for appending at its end. */
     Appender appender(String key) throws IOException;
 
-    /** Forces appended bytes to stable storage. */
-    void sync(String key) throws IOException;
-
+    /** A channel over the blob's bytes that reads from any position without holding the blob in memory. */
     SeekableByteChannel read(String key) throws IOException;
 
-    /** Atomically replaces {@code to} with {@code from}. */
-    void move(String from, String to) throws IOException;
+    /** A local file holding a blob's bytes for as long as the handle is open. */
+    interface Staged extends AutoCloseable {
+        Path path();
+
+        @Override
+        void close() throws IOException;
+    }
+
+    /** The blob as a local file: the store's own file where it has one, else a copy in the hub's scratch space. */
+    Staged stage(String key) throws IOException;
+
+    /**
+     * Makes {@code file} durable under {@code key}, replacing any blob there; readers see the old bytes or the new
+     * ones, never a mixture. The file is consumed (moved into the store or deleted once copied).
+     */
+    void put(String key, Path file) throws IOException;
 
     void delete(String key) throws IOException;
 
     /** Deletes every blob under a key prefix. */
     void deleteTree(String prefix) throws IOException;
-
-    /**
-     * A local file or directory for {@code key} that merge-core can map (the filesystem store's own file; a remote
-     * store would stage a copy).
-     */
-    Path localPath(String key);
 }

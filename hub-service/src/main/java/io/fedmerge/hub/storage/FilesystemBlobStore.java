@@ -11,10 +11,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.stereotype.Component;
 
 /** The embedded default: blobs are files under {@code <data-dir>/blobs}. */
 @Component
+@ConditionalOnProperty(name = "fedmerge.hub.storage.type", havingValue = "filesystem", matchIfMissing = true)
 public class FilesystemBlobStore implements BlobStore {
     private final Path root;
 
@@ -23,8 +25,7 @@ public class FilesystemBlobStore implements BlobStore {
         Files.createDirectories(root);
     }
 
-    @Override
-    public Path localPath(String key) {
+    private Path file(String key) {
         Path p = root.resolve(key).normalize();
         if (!p.startsWith(root)) {
             throw new IllegalArgumentException("blob key escapes the store: " + key);
@@ -34,13 +35,13 @@ public class FilesystemBlobStore implements BlobStore {
 
     @Override
     public long size(String key) throws IOException {
-        Path p = localPath(key);
+        Path p = file(key);
         return Files.exists(p) ? Files.size(p) : -1;
     }
 
     @Override
     public Appender appender(String key) throws IOException {
-        Path p = localPath(key);
+        Path p = file(key);
         Files.createDirectories(p.getParent());
         FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         return new Appender() {
@@ -66,35 +67,61 @@ public class FilesystemBlobStore implements BlobStore {
     }
 
     @Override
-    public void sync(String key) throws IOException {
-        try (FileChannel ch = FileChannel.open(localPath(key), StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-    }
-
-    @Override
     public SeekableByteChannel read(String key) throws IOException {
         try {
-            return FileChannel.open(localPath(key), StandardOpenOption.READ);
+            return FileChannel.open(file(key), StandardOpenOption.READ);
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException("blob " + key);
         }
     }
 
     @Override
-    public void move(String from, String to) throws IOException {
-        Path target = localPath(to);
+    public Staged stage(String key) throws IOException {
+        Path p = file(key);
+        if (!Files.isRegularFile(p)) {
+            throw new NoSuchFileException("blob " + key);
+        }
+        return new Staged() {
+            @Override
+            public Path path() {
+                return p;
+            }
+
+            @Override
+            public void close() {
+                // The store's own file: nothing to release.
+            }
+        };
+    }
+
+    @Override
+    public void put(String key, Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true); // durable before it becomes visible under its key
+        }
+        Path target = file(key);
         Files.createDirectories(target.getParent());
-        Files.move(localPath(from), target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        try {
+            Files.move(file, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+            // Another file system (a scratch volume): copy beside the target, then rename there.
+            Path tmp = target.resolveSibling(target.getFileName() + ".incoming");
+            Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.delete(file);
+        }
     }
 
     @Override
     public void delete(String key) throws IOException {
-        Files.deleteIfExists(localPath(key));
+        Files.deleteIfExists(file(key));
     }
 
     @Override
     public void deleteTree(String prefix) {
-        FileTrees.deleteRecursively(localPath(prefix));
+        FileTrees.deleteRecursively(file(prefix));
     }
 }

@@ -23,7 +23,7 @@ import io.fedmerge.proto.v1.TensorSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SeekableByteChannel;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -205,15 +205,17 @@ public class UploadService {
             throw HubException.precondition("incomplete", "upload holds " + have + " of " + u.totalBytes()
                     + " bytes; send the rest from offset " + have);
         }
-        String actual = sha256(u.partialKey());
-        if (!actual.equals(u.sha256())) {
-            discard(u);
-            throw new HubException(HubException.Kind.DATA_LOSS, "bad_checksum", "received bytes have SHA-256 "
-                    + actual + ", not the declared " + u.sha256() + "; the upload was discarded, send it again");
+        // A local copy for the checks (the store's own file on a filesystem store), released once stored.
+        try (BlobStore.Staged staged = blobs.stage(u.partialKey())) {
+            String actual = FileHashes.sha256(staged.path());
+            if (!actual.equals(u.sha256())) {
+                discard(u);
+                throw new HubException(HubException.Kind.DATA_LOSS, "bad_checksum", "received bytes have SHA-256 "
+                        + actual + ", not the declared " + u.sha256() + "; the upload was discarded, send it again");
+            }
+            verifyContent(u, staged.path(), bases.byId(round.baseModelId()).orElseThrow());
+            blobs.put(contributionKey(round.id(), node.name()), staged.path());
         }
-        blobs.sync(u.partialKey());
-        verifyContent(u, bases.byId(round.baseModelId()).orElseThrow());
-        String target = contributionKey(round.id(), node.name());
         for (Upload previous : uploads.live(round.id(), node.id())) {
             if (previous.state() == Upload.State.COMMITTED) {
                 uploads.setState(previous.id(), Upload.State.SUPERSEDED);
@@ -221,7 +223,7 @@ public class UploadService {
                         + " replaced by " + u.id());
             }
         }
-        blobs.move(u.partialKey(), target);
+        blobs.delete(u.partialKey());
         uploads.setState(u.id(), Upload.State.COMMITTED);
         metrics.contributionCommitted(Duration.between(u.createdAt(), Instant.now()));
         audit.record("node:" + node.id(), "contribution.commit", round.id(), "upload " + u.id() + ", sha256 "
@@ -239,8 +241,8 @@ public class UploadService {
     }
 
     /** Parses the file as safetensors, matches it to the manifest and base, and scans every value for NaN/Inf. */
-    private void verifyContent(Upload u, BaseModel base) throws IOException {
-        try (Checkpoint tv = Checkpoint.open(blobs.localPath(u.partialKey()))) {
+    private void verifyContent(Upload u, Path file, BaseModel base) throws IOException {
+        try (Checkpoint tv = Checkpoint.open(file)) {
             if (!base.digest().equals(tv.metadata().get(TaskVectorFormat.BASE_DIGEST))) {
                 throw HubException.precondition("wrong_base", "the file's metadata names base digest "
                         + tv.metadata().get(TaskVectorFormat.BASE_DIGEST) + ", not " + base.digest());
@@ -279,12 +281,6 @@ public class UploadService {
                 throw HubException.invalid("non_finite", "tensor '" + tensor + "' element " + (first + bad) + " is "
                         + buf[bad] + "; NaN/Inf deltas are refused");
             }
-        }
-    }
-
-    private String sha256(String key) throws IOException {
-        try (SeekableByteChannel ch = blobs.read(key)) {
-            return FileHashes.sha256(ch);
         }
     }
 }

@@ -1,0 +1,69 @@
+package io.fedmerge.app;
+
+import io.fedmerge.hub.storage.S3Clients;
+import io.fedmerge.hub.storage.StorageProperties;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Properties;
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStoreContext;
+import org.springframework.util.unit.DataSize;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/** A real S3-compatible server (s3proxy over a directory) on a free loopback port, with signed requests. */
+final class LocalS3 implements AutoCloseable {
+    static final String ACCESS_KEY = "fedmerge-test";
+    static final String SECRET_KEY = "fedmerge-test-secret";
+
+    private final S3Proxy proxy;
+    private final BlobStoreContext context;
+
+    private LocalS3(S3Proxy proxy, BlobStoreContext context) {
+        this.proxy = proxy;
+        this.context = context;
+    }
+
+    static LocalS3 start(Path dir) throws Exception {
+        Properties p = new Properties();
+        p.setProperty("jclouds.filesystem.basedir", dir.toAbsolutePath().toString());
+        BlobStoreContext context = ContextBuilder.newBuilder("filesystem-nio2").credentials(ACCESS_KEY, SECRET_KEY)
+                .overrides(p).build(BlobStoreContext.class);
+        S3Proxy proxy = S3Proxy.builder().blobStore(context.getBlobStore())
+                .endpoint(URI.create("http://127.0.0.1:" + EmbeddedHub.freePort()))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).build();
+        proxy.start();
+        for (int i = 0; i < 500 && !"STARTED".equals(proxy.getState()); i++) {
+            Thread.sleep(10);
+        }
+        return new LocalS3(proxy, context);
+    }
+
+    URI endpoint() {
+        return URI.create("http://127.0.0.1:" + proxy.getPort());
+    }
+
+    StorageProperties.S3 settings(String bucket, String partSize, boolean createBucket) {
+        return new StorageProperties.S3(endpoint(), "us-east-1", bucket, "fedmerge/", ACCESS_KEY, SECRET_KEY, true,
+                DataSize.parse(partSize), createBucket);
+    }
+
+    S3Client client() {
+        return S3Clients.connect(settings("unused", "5MB", false));
+    }
+
+    /** Hub arguments that put every blob of a hub in {@code bucket} on this server. */
+    String[] hubArgs(String bucket) {
+        return new String[] {"--fedmerge.hub.storage.type=s3", "--fedmerge.hub.storage.s3.endpoint=" + endpoint(),
+            "--fedmerge.hub.storage.s3.bucket=" + bucket, "--fedmerge.hub.storage.s3.access-key=" + ACCESS_KEY,
+            "--fedmerge.hub.storage.s3.secret-key=" + SECRET_KEY, "--fedmerge.hub.storage.s3.create-bucket=true",
+            "--fedmerge.hub.storage.s3.part-size=5MB"};
+    }
+
+    @Override
+    public void close() throws Exception {
+        proxy.stop();
+        context.close();
+    }
+}

@@ -1,0 +1,178 @@
+package io.fedmerge.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fedmerge.hub.storage.BlobStore;
+import io.fedmerge.hub.storage.S3BlobStore;
+import io.fedmerge.hub.storage.S3Clients;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/** The S3 blob store against a real S3-compatible server: parts, resume, multipart, ranged reads, deletes. */
+class S3BlobStoreTest {
+    private static final int MB = 1 << 20;
+
+    @TempDir
+    static Path dir;
+    static LocalS3 server;
+    static S3Client client;
+    static S3BlobStore store;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = LocalS3.start(Files.createDirectories(dir.resolve("s3")));
+        client = server.client();
+        store = new S3BlobStore(S3Clients.connect(server.settings("blobs", "5MB", true)),
+                server.settings("blobs", "5MB", true), dir.resolve("staging"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        store.close();
+        client.close();
+        server.close();
+    }
+
+    private static byte[] random(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private static void appendInChunks(BlobStore.Appender out, byte[] data, int from, int to, int chunk)
+            throws Exception {
+        for (int at = from; at < to; at += chunk) {
+            out.append(ByteBuffer.wrap(data, at, Math.min(chunk, to - at)));
+        }
+    }
+
+    private static byte[] readFrom(BlobStore s, String key, long offset) throws Exception {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        try (SeekableByteChannel ch = s.read(key).position(offset)) {
+            ByteBuffer buf = ByteBuffer.allocate(100_000);
+            while (ch.read(buf.clear()) > 0) {
+                all.write(buf.array(), 0, buf.position());
+            }
+        }
+        return all.toByteArray();
+    }
+
+    private List<String> objects(String prefix) {
+        return client.listObjectsV2Paginator(b -> b.bucket("blobs").prefix("fedmerge/" + prefix)).contents()
+                .stream().map(S3Object::key).toList();
+    }
+
+    @Test
+    void anUploadResumesFromItsStoredPartsAndCommitsAsOneObject() throws Exception {
+        byte[] data = random(13 * MB + 12345, 1);
+        String partial = "uploads/u1.partial";
+        assertThat(store.size(partial)).isEqualTo(-1);
+        try (BlobStore.Appender out = store.appender(partial)) {
+            appendInChunks(out, data, 0, 7 * MB + 3, MB);
+            // Only whole parts are stored while the stream runs; the appender still counts what it holds.
+            assertThat(out.size()).isEqualTo(7 * MB + 3);
+            assertThat(store.size(partial)).isEqualTo(5 * MB);
+        }
+        assertThat(store.size(partial)).as("a closed stream stores its tail").isEqualTo(7 * MB + 3);
+        try (BlobStore.Appender out = store.appender(partial)) {
+            assertThat(out.size()).isEqualTo(7 * MB + 3);
+            appendInChunks(out, data, 7 * MB + 3, data.length, 3 * MB);
+        }
+        assertThat(store.size(partial)).isEqualTo(data.length);
+        assertThat(objects("uploads/u1.partial.parts/")).hasSize(4); // 5 MB, tail, 5 MB, rest
+
+        try (BlobStore.Staged staged = store.stage(partial)) {
+            assertThat(Files.readAllBytes(staged.path())).isEqualTo(data);
+            store.put("rounds/r/contributions/a.safetensors", staged.path());
+            assertThat(staged.path()).doesNotExist();
+        }
+        store.delete(partial);
+        assertThat(store.size(partial)).isEqualTo(-1);
+        assertThat(objects("uploads/")).isEmpty();
+        assertThat(store.size("rounds/r/contributions/a.safetensors")).isEqualTo(data.length);
+        assertThat(readFrom(store, "rounds/r/contributions/a.safetensors", 0)).isEqualTo(data);
+        assertThat(Files.list(dir.resolve("staging"))).as("no staged copy left behind").isEmpty();
+    }
+
+    @Test
+    void aProcessThatDiesMidStreamLosesOnlyItsUnflushedTail() throws Exception {
+        byte[] data = random(6 * MB, 2);
+        String partial = "uploads/u2.partial";
+        BlobStore.Appender crashed = store.appender(partial);
+        appendInChunks(crashed, data, 0, 5 * MB + 100, MB); // never closed: the hub died
+        assertThat(store.size(partial)).isEqualTo(5 * MB);
+        try (BlobStore.Appender out = store.appender(partial)) {
+            assertThat(out.size()).isEqualTo(5 * MB);
+            appendInChunks(out, data, 5 * MB, data.length, MB);
+        }
+        try (BlobStore.Staged staged = store.stage(partial)) {
+            assertThat(Files.readAllBytes(staged.path())).isEqualTo(data);
+        }
+        store.delete(partial);
+    }
+
+    @Test
+    void largeFilesGoUpInPartsAndReadBackFromAnyOffset() throws Exception {
+        byte[] data = random(17 * MB + 1, 3);
+        Path file = Files.write(dir.resolve("artifact.bin"), data);
+        store.put("rounds/r2/artifact/model.safetensors", file);
+        assertThat(file).as("put consumes the file").doesNotExist();
+        assertThat(store.size("rounds/r2/artifact/model.safetensors")).isEqualTo(data.length);
+        long offset = 11 * MB + 7;
+        assertThat(readFrom(store, "rounds/r2/artifact/model.safetensors", offset))
+                .isEqualTo(Arrays.copyOfRange(data, (int) offset, data.length));
+        try (SeekableByteChannel ch = store.read("rounds/r2/artifact/model.safetensors")) {
+            ByteBuffer one = ByteBuffer.allocate(4);
+            ch.position(data.length - 4).read(one);
+            assertThat(one.array()).isEqualTo(Arrays.copyOfRange(data, data.length - 4, data.length));
+            ch.position(2);
+            ch.read(one.clear());
+            assertThat(one.array()).isEqualTo(Arrays.copyOfRange(data, 2, 6));
+            assertThat(ch.position(data.length).read(one.clear())).isEqualTo(-1);
+        }
+        try (BlobStore.Staged staged = store.stage("rounds/r2/artifact/model.safetensors")) {
+            assertThat(Files.readAllBytes(staged.path())).isEqualTo(data);
+        }
+        // Replacing keeps one object with the new bytes.
+        byte[] smaller = random(MB, 4);
+        store.put("rounds/r2/artifact/model.safetensors", Files.write(dir.resolve("again.bin"), smaller));
+        assertThat(readFrom(store, "rounds/r2/artifact/model.safetensors", 0)).isEqualTo(smaller);
+
+        store.deleteTree("rounds/r2");
+        assertThat(objects("rounds/r2/")).isEmpty();
+        assertThat(store.size("rounds/r2/artifact/model.safetensors")).isEqualTo(-1);
+    }
+
+    @Test
+    void missingBlobsAndBadSettingsGetClearErrors() {
+        assertThatThrownBy(() -> store.read("rounds/none/artifact/x")).isInstanceOf(NoSuchFileException.class)
+                .hasMessageContaining("rounds/none/artifact/x");
+        assertThatThrownBy(() -> store.stage("rounds/none/contributions/y")).isInstanceOf(NoSuchFileException.class)
+                .hasMessageContaining("rounds/none/contributions/y");
+        assertThatThrownBy(() -> store.appender("../escape")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new S3BlobStore(client, server.settings("no-such-bucket", "5MB", false),
+                dir.resolve("staging-2"))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("no-such-bucket").hasMessageContaining("create-bucket");
+        var wrongSecret = new io.fedmerge.hub.storage.StorageProperties.S3(server.endpoint(), "us-east-1", "blobs",
+                "", LocalS3.ACCESS_KEY, "not-the-secret", true, org.springframework.util.unit.DataSize.parse("5MB"),
+                false);
+        assertThatThrownBy(() -> new S3BlobStore(S3Clients.connect(wrongSecret), wrongSecret,
+                dir.resolve("staging-3"))).isInstanceOf(IllegalStateException.class).hasMessageContaining("403");
+        assertThatThrownBy(() -> new S3BlobStore(client, server.settings("blobs", "1MB", false),
+                dir.resolve("staging-4"))).hasMessageContaining("part-size");
+    }
+}

@@ -1,0 +1,413 @@
+package io.fedmerge.hub.storage;
+
+import io.fedmerge.core.io.FileTrees;
+import io.fedmerge.hub.HubProperties;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.stereotype.Component;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * Blobs in an S3-compatible bucket. Every object is written whole and never held in memory:
+ * <ul>
+ * <li>an upload in progress is a run of part objects {@code <key>.parts/<offset>} of up to one part size each, so
+ * a stream cut at any point resumes, on any replica, from the bytes already stored;
+ * <li>finished files go up as multipart uploads read from disk, parts in parallel;
+ * <li>downloads stream a ranged GET from the requested offset; merges and commit checks stage a local copy with
+ * parallel ranged GETs, because merge-core maps its inputs and reads them several times.
+ * </ul>
+ */
+@Component
+@ConditionalOnProperty(name = "fedmerge.hub.storage.type", havingValue = "s3")
+public class S3BlobStore implements BlobStore, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(S3BlobStore.class);
+    private static final String PARTS = ".parts/";
+    /** Parallel transfers per file: enough to hide request latency without flooding two cores. */
+    private static final int LANES = 4;
+    private static final int MAX_ATTEMPTS = 4;
+    private static final int MAX_MULTIPART_PARTS = 10_000;
+
+    private final S3Client s3;
+    private final String bucket;
+    private final String prefix;
+    private final int partBytes;
+    private final Path staging;
+
+    @Autowired
+    S3BlobStore(StorageProperties storage, HubProperties hub) throws IOException {
+        this(S3Clients.connect(storage.s3()), storage.s3(), hub.dataDir().resolve("staging"));
+    }
+
+    public S3BlobStore(S3Client s3, StorageProperties.S3 settings, Path staging) throws IOException {
+        long part = settings.partSize().toBytes();
+        if (part < 5L << 20 || part > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("fedmerge.hub.storage.s3.part-size must be between 5MB and 2GB, not "
+                    + settings.partSize());
+        }
+        this.s3 = s3;
+        this.bucket = settings.bucket();
+        this.prefix = settings.prefix() == null ? "" : settings.prefix();
+        this.partBytes = (int) part;
+        this.staging = staging.toAbsolutePath();
+        FileTrees.deleteRecursively(this.staging); // copies a crashed process left behind
+        Files.createDirectories(this.staging);
+        S3Clients.checkBucket(s3, settings);
+    }
+
+    private String object(String key) {
+        if (key.contains("..") || key.startsWith("/")) {
+            throw new IllegalArgumentException("blob key escapes the store: " + key);
+        }
+        return prefix + key;
+    }
+
+    @Override
+    public long size(String key) throws IOException {
+        long whole = objectSize(object(key));
+        if (whole >= 0) {
+            return whole;
+        }
+        List<Piece> parts = storedParts(key);
+        return parts.isEmpty() ? -1 : end(parts);
+    }
+
+    private long objectSize(String object) throws IOException {
+        try {
+            return s3.headObject(b -> b.bucket(bucket).key(object)).contentLength();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return -1;
+            }
+            throw failure("HEAD " + object, e);
+        } catch (SdkException e) {
+            throw failure("HEAD " + object, e);
+        }
+    }
+
+    /** The contiguous run of part objects from offset 0 (a part beyond a gap is ignored and later overwritten). */
+    private List<Piece> storedParts(String key) throws IOException {
+        List<Piece> parts = new ArrayList<>();
+        String dir = object(key) + PARTS;
+        try {
+            for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(dir)).contents()) {
+                long offset = Long.parseLong(o.key().substring(dir.length()));
+                parts.add(new Piece(o.key(), 0, o.size(), offset));
+            }
+        } catch (SdkException | NumberFormatException e) {
+            throw failure("LIST " + dir, e);
+        }
+        parts.sort((a, b) -> Long.compare(a.fileOffset(), b.fileOffset()));
+        List<Piece> run = new ArrayList<>();
+        long end = 0;
+        for (Piece p : parts) {
+            if (p.fileOffset() > end) {
+                break;
+            }
+            if (p.fileOffset() + p.length() > end) {
+                run.add(p);
+                end = p.fileOffset() + p.length();
+            }
+        }
+        return run;
+    }
+
+    private static long end(List<Piece> parts) {
+        Piece last = parts.getLast();
+        return last.fileOffset() + last.length();
+    }
+
+    private static String partName(long offset) {
+        return String.format("%020d", offset);
+    }
+
+    @Override
+    public Appender appender(String key) throws IOException {
+        List<Piece> parts = storedParts(key);
+        long durable = parts.isEmpty() ? 0 : end(parts);
+        String dir = object(key) + PARTS;
+        return new Appender() {
+            private final byte[] buffer = new byte[partBytes];
+            private long flushed = durable;
+            private int buffered;
+
+            @Override
+            public long size() {
+                return flushed + buffered;
+            }
+
+            @Override
+            public void append(ByteBuffer data) throws IOException {
+                while (data.hasRemaining()) {
+                    int n = Math.min(data.remaining(), buffer.length - buffered);
+                    data.get(buffer, buffered, n);
+                    buffered += n;
+                    if (buffered == buffer.length) {
+                        flush();
+                    }
+                }
+            }
+
+            private void flush() throws IOException {
+                if (buffered == 0) {
+                    return;
+                }
+                String part = dir + partName(flushed);
+                int n = buffered;
+                request("PUT " + part, () -> s3.putObject(b -> b.bucket(bucket).key(part).contentLength((long) n),
+                        RequestBody.fromContentProvider(() -> new java.io.ByteArrayInputStream(buffer, 0, n), n,
+                                "application/octet-stream")));
+                flushed += n;
+                buffered = 0;
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();
+            }
+        };
+    }
+
+    @Override
+    public SeekableByteChannel read(String key) throws IOException {
+        String object = object(key);
+        long size = objectSize(object);
+        if (size < 0) {
+            throw new NoSuchFileException("blob " + key);
+        }
+        return new S3ReadChannel(s3, bucket, object, size);
+    }
+
+    @Override
+    public Staged stage(String key) throws IOException {
+        String object = object(key);
+        long size = objectSize(object);
+        List<Piece> pieces = new ArrayList<>();
+        if (size >= 0) {
+            for (long at = 0; at < size; at += partBytes) {
+                pieces.add(new Piece(object, at, Math.min(partBytes, size - at), at));
+            }
+        } else {
+            pieces.addAll(storedParts(key));
+            if (pieces.isEmpty()) {
+                throw new NoSuchFileException("blob " + key);
+            }
+            size = end(pieces);
+        }
+        Path file = staging.resolve(UUID.randomUUID() + ".blob");
+        try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            inLanes(pieces, p -> {
+                fetch(p, out);
+                return null;
+            });
+            out.truncate(size);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(file);
+            throw e;
+        }
+        return new Staged() {
+            @Override
+            public Path path() {
+                return file;
+            }
+
+            @Override
+            public void close() throws IOException {
+                Files.deleteIfExists(file);
+            }
+        };
+    }
+
+    /**
+     * Copies one ranged GET into the file at its offset. A body that breaks mid-way is past the SDK's retries, so
+     * the GET is resumed here from the bytes already written.
+     */
+    private void fetch(Piece p, FileChannel out) throws IOException {
+        byte[] buf = new byte[64 << 10];
+        long done = 0;
+        for (int attempt = 1; ; attempt++) {
+            long from = p.rangeStart() + done;
+            String range = "bytes=" + from + "-" + (p.rangeStart() + p.length() - 1);
+            try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(bucket).key(p.objectKey())
+                    .range(range))) {
+                for (int n; done < p.length() && (n = in.read(buf, 0, (int) Math.min(buf.length,
+                        p.length() - done))) > 0; done += n) {
+                    ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+                    long at = p.fileOffset() + done;
+                    while (bb.hasRemaining()) {
+                        at += out.write(bb, at);
+                    }
+                }
+                if (done == p.length()) {
+                    return;
+                }
+                throw new IOException("GET " + p.objectKey() + " ended after " + done + " of " + p.length()
+                        + " bytes");
+            } catch (IOException | SdkException e) {
+                if (attempt == MAX_ATTEMPTS) {
+                    throw failure("GET " + p.objectKey() + " " + range, e);
+                }
+                LOG.warn("GET {} {} failed ({}); resuming", p.objectKey(), range, e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public void put(String key, Path file) throws IOException {
+        String object = object(key);
+        long size = Files.size(file);
+        long part = Math.max(partBytes, Math.ceilDiv(size, MAX_MULTIPART_PARTS));
+        if (size <= part) {
+            request("PUT " + object, () -> s3.putObject(b -> b.bucket(bucket).key(object).contentLength(size),
+                    RequestBody.fromContentProvider(() -> FileRangeStream.open(file, 0, size), size,
+                            "application/octet-stream")));
+        } else {
+            multipart(object, file, size, part);
+        }
+        Files.deleteIfExists(file);
+    }
+
+    private void multipart(String object, Path file, long size, long part) throws IOException {
+        String uploadId;
+        try {
+            uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(object)).uploadId();
+        } catch (SdkException e) {
+            throw failure("CreateMultipartUpload " + object, e);
+        }
+        List<Piece> pieces = new ArrayList<>();
+        for (long at = 0; at < size; at += part) {
+            pieces.add(new Piece(object, at, Math.min(part, size - at), at));
+        }
+        try {
+            List<CompletedPart> done = inLanes(pieces, p -> {
+                int number = (int) (p.fileOffset() / part) + 1;
+                String etag = request("UploadPart " + number + " of " + object, () -> s3.uploadPart(
+                        b -> b.bucket(bucket).key(object).uploadId(uploadId).partNumber(number)
+                                .contentLength(p.length()),
+                        RequestBody.fromContentProvider(() -> FileRangeStream.open(file, p.fileOffset(),
+                                p.length()), p.length(), "application/octet-stream")).eTag());
+                return CompletedPart.builder().partNumber(number).eTag(etag).build();
+            });
+            request("CompleteMultipartUpload " + object, () -> s3.completeMultipartUpload(b -> b.bucket(bucket)
+                    .key(object).uploadId(uploadId).multipartUpload(m -> m.parts(done))));
+        } catch (IOException | RuntimeException e) {
+            try {
+                s3.abortMultipartUpload(b -> b.bucket(bucket).key(object).uploadId(uploadId));
+            } catch (SdkException abort) {
+                e.addSuppressed(abort);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void delete(String key) throws IOException {
+        String object = object(key);
+        for (Piece p : storedParts(key)) {
+            deleteObject(p.objectKey());
+        }
+        deleteObject(object);
+    }
+
+    @Override
+    public void deleteTree(String prefixKey) throws IOException {
+        String dir = object(prefixKey.endsWith("/") ? prefixKey : prefixKey + "/");
+        try {
+            for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(dir)).contents()) {
+                deleteObject(o.key());
+            }
+        } catch (SdkException e) {
+            throw failure("LIST " + dir, e);
+        }
+    }
+
+    private void deleteObject(String object) throws IOException {
+        request("DELETE " + object, () -> s3.deleteObject(b -> b.bucket(bucket).key(object)));
+    }
+
+    @Override
+    public void close() {
+        s3.close();
+    }
+
+    private interface Work<T> {
+        T run(Piece p) throws IOException;
+    }
+
+    /** Runs one task per piece on up to {@link #LANES} threads and returns the results in piece order. */
+    private static <T> List<T> inLanes(List<Piece> pieces, Work<T> work) throws IOException {
+        if (pieces.size() == 1) {
+            return java.util.Collections.singletonList(work.run(pieces.getFirst())); // may hold null
+        }
+        try (ExecutorService pool = Executors.newFixedThreadPool(Math.min(LANES, pieces.size()),
+                Thread.ofVirtual().name("s3-lane-", 0).factory())) {
+            List<Future<T>> futures = new ArrayList<>();
+            for (Piece p : pieces) {
+                futures.add(pool.submit((Callable<T>) () -> work.run(p)));
+            }
+            List<T> results = new ArrayList<>();
+            for (Future<T> f : futures) {
+                results.add(f.get());
+            }
+            return results;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("S3 transfer interrupted");
+        }
+    }
+
+    private interface Call<T> {
+        T run();
+    }
+
+    /** One request; the SDK itself retries transient failures, re-reading the body from its source. */
+    private static <T> T request(String what, Call<T> call) throws IOException {
+        try {
+            return call.run();
+        } catch (SdkException e) {
+            throw failure(what, e);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static IOException failure(String what, Exception e) {
+        return new IOException("S3 " + what + " failed: " + e.getMessage(), e);
+    }
+
+    /** A byte range of an S3 object and where it lands in the whole blob. */
+    private record Piece(String objectKey, long rangeStart, long length, long fileOffset) {}
+}
