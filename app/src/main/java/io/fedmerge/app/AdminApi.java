@@ -38,6 +38,10 @@ public final class AdminApi {
                 .POST(HttpRequest.BodyPublishers.ofString(body == null ? "{}" : JSON.writeValueAsString(body))));
     }
 
+    public JsonNode delete(String path) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
+    }
+
     private JsonNode send(HttpRequest.Builder req) {
         try {
             HttpResponse<String> r = http.send(req.header("Authorization", "Bearer " + token)

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Unmatched;
 
-@Command(name = "hub", mixinStandardHelpOptions = true,
+@Command(name = "hub", mixinStandardHelpOptions = true, subcommands = NodeCaCommand.class,
         description = "Run the federation hub (Spring Boot). Embedded defaults: H2 database and files under"
                 + " --data-dir, admin API on --port, gRPC on --grpc-port. Any other --key=value is passed to Spring"
                 + " (e.g. --spring.datasource.url=...).")

@@ -57,4 +57,9 @@ final class FederationFixture {
         Files.createDirectories(to.getParent());
         return Files.copy(from, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
+
+    /** Hub arguments from several groups (database, storage, TLS...). */
+    static String[] concat(String[]... groups) {
+        return java.util.Arrays.stream(groups).flatMap(java.util.Arrays::stream).toArray(String[]::new);
+    }
 }

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
@@ -44,7 +43,7 @@ class PostgresBackendTest {
         String[] args = {"--spring.main.banner-mode=off", "--spring.datasource.url=" + url + "&currentSchema=" + schema,
             "--spring.flyway.schemas=" + schema};
         try (LocalS3 s3 = LocalS3.start(Files.createDirectories(dir.resolve("s3")));
-                EmbeddedHub hub = EmbeddedHub.start(dir.resolve("hub"), "t", concat(args, s3.hubArgs("pg-round")));
+                EmbeddedHub hub = EmbeddedHub.start(dir.resolve("hub"), "t", FederationFixture.concat(args, s3.hubArgs("pg-round")));
                 S3Client objects = s3.client()) {
             fx.registerBase(hub);
             String round = FederationFixture.openRound(hub, "ties", Map.of("weight", 1, "density", 0.5), 2);
@@ -80,11 +79,5 @@ class PostgresBackendTest {
             rs.next();
             assertThat(rs.getInt(1)).isGreaterThanOrEqualTo(3); // OPEN, MERGING, PUBLISHED persisted
         }
-    }
-
-    static String[] concat(String[] a, String[] b) {
-        String[] all = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, all, a.length, b.length);
-        return all;
     }
 }

@@ -5,16 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fedmerge.edge.EdgeConfig;
 import io.fedmerge.edge.HubClient;
+import io.fedmerge.edge.NodeKeys;
 import io.fedmerge.proto.v1.EnrollResponse;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
-import java.util.List;
 import java.util.Map;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,61 +17,16 @@ class TlsHubTest {
     @TempDir
     Path dir;
 
-    private void keytool(String... args) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin",
-                "keytool").toString()));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor()).as(out).isZero();
-    }
-
-    /** A CA and a server certificate for 127.0.0.1 signed by it; returns the CA's PEM. */
-    private Path pki(String prefix) throws Exception {
-        String pw = "changeit";
-        keytool("-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1", "-dname",
-                "CN=" + prefix + "-ca", "-ext", "bc:c", "-validity", "2", "-keystore", prefix + "-ca.p12",
-                "-storepass", pw, "-storetype", "PKCS12");
-        keytool("-exportcert", "-alias", "ca", "-keystore", prefix + "-ca.p12", "-storepass", pw, "-rfc", "-file",
-                prefix + "-ca.pem");
-        keytool("-genkeypair", "-alias", "hub", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
-                "-validity", "2", "-keystore", prefix + "-hub.p12", "-storepass", pw, "-storetype", "PKCS12");
-        keytool("-certreq", "-alias", "hub", "-keystore", prefix + "-hub.p12", "-storepass", pw, "-file",
-                prefix + "-hub.csr");
-        keytool("-gencert", "-alias", "ca", "-keystore", prefix + "-ca.p12", "-storepass", pw, "-infile",
-                prefix + "-hub.csr", "-outfile", prefix + "-hub.pem", "-rfc", "-ext", "san=ip:127.0.0.1,dns:localhost",
-                "-validity", "2");
-        keytool("-importcert", "-alias", "ca", "-keystore", prefix + "-hub.p12", "-storepass", pw, "-file",
-                prefix + "-ca.pem", "-noprompt");
-        keytool("-importcert", "-alias", "hub", "-keystore", prefix + "-hub.p12", "-storepass", pw, "-file",
-                prefix + "-hub.pem");
-        return dir.resolve(prefix + "-ca.pem");
-    }
-
-    private static SSLContext trusting(Path caPem) throws Exception {
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        try (InputStream in = Files.newInputStream(caPem)) {
-            ks.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
-    }
-
     @Test
     void edgesThatTrustTheCaGetInPlaintextAndForeignCaClientsDoNot() throws Exception {
-        Path ca = pki("hub");
-        Path otherCa = pki("other");
-        try (EmbeddedHub hub = EmbeddedHub.start(dir.resolve("data"), "tls-admin", "--spring.main.banner-mode=off",
-                "--spring.ssl.bundle.jks.hub.keystore.location=file:" + dir.resolve("hub-hub.p12"),
-                "--spring.ssl.bundle.jks.hub.keystore.password=changeit",
-                "--spring.ssl.bundle.jks.hub.keystore.type=PKCS12", "--spring.ssl.bundle.jks.hub.key.alias=hub",
-                "--spring.grpc.server.ssl.bundle=hub", "--server.ssl.bundle=hub")) {
+        TestPki pki = new TestPki(dir);
+        Path ca = pki.serverPki("hub");
+        Path otherCa = pki.serverPki("other");
+        String[] args = FederationFixture.concat(TestPki.grpcTls(dir.resolve("hub-hub.p12"), null),
+                new String[] {"--spring.main.banner-mode=off", "--server.ssl.bundle=hub"});
+        try (EmbeddedHub hub = EmbeddedHub.start(dir.resolve("data"), "tls-admin", args)) {
             String port = hub.context().getEnvironment().getProperty("local.server.port");
-            AdminApi admin = new AdminApi("https://127.0.0.1:" + port, "tls-admin", trusting(ca));
+            AdminApi admin = new AdminApi("https://127.0.0.1:" + port, "tls-admin", TestPki.trusting(ca));
             String token = admin.post("/api/v1/enrollment-tokens", Map.of("ttlMinutes", 5)).path("token").asString();
             assertThatThrownBy(() -> new AdminApi("http://127.0.0.1:" + port, "tls-admin").get("/api/v1/nodes"))
                     .hasMessageContaining("400");
@@ -90,6 +39,9 @@ class TlsHubTest {
             }
             EnrollResponse r;
             try (HubClient tls = new HubClient(hub.grpcTarget(), null, ca)) {
+                // This hub has no node CA: a certificate request is refused before the token is spent.
+                assertThatThrownBy(() -> tls.enroll(token, "tls-node", NodeKeys.newRequest("tls-node").csrPem()))
+                        .hasMessageContaining("does not issue client certificates");
                 r = tls.enroll(token, "tls-node");
             }
             EdgeConfig cfg = new EdgeConfig(hub.grpcTarget(), r.getNodeId(), "tls-node", r.getCredential(),

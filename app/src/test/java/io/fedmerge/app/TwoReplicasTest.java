@@ -46,7 +46,7 @@ class TwoReplicasTest {
         String[] db = {"--spring.main.banner-mode=off", "--spring.datasource.url=" + url + "&currentSchema=" + schema,
             "--spring.flyway.schemas=" + schema, "--fedmerge.hub.lease-check-ms=300"};
         try (LocalS3 s3 = LocalS3.start(Files.createDirectories(dir.resolve("s3")))) {
-            String[] args = PostgresBackendTest.concat(db, s3.hubArgs("replicas"));
+            String[] args = FederationFixture.concat(db, s3.hubArgs("replicas"));
             try (EmbeddedHub a = EmbeddedHub.start(dir.resolve("replica-a"), "t", args);
                     EmbeddedHub b = EmbeddedHub.start(dir.resolve("replica-b"), "t", args)) {
                 run(fx, a, b, url, schema);

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -13,8 +12,11 @@ import tools.jackson.databind.json.JsonMapper;
  * file readable only by its owner.
  *
  * @param caFile PEM certificate(s) to trust for a TLS hub, or null for a plaintext hub
+ * @param clientCertificate this node's client certificate chain (mutual TLS), or null
+ * @param clientKey the private key of {@code clientCertificate}, or null
  */
-public record EdgeConfig(String hub, String nodeId, String nodeName, String credential, String caFile) {
+public record EdgeConfig(String hub, String nodeId, String nodeName, String credential, String caFile,
+        String clientCertificate, String clientKey) {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     /** A plaintext-hub configuration. */
@@ -22,8 +24,23 @@ public record EdgeConfig(String hub, String nodeId, String nodeName, String cred
         this(hub, nodeId, nodeName, credential, null);
     }
 
+    /** A TLS-hub configuration without a client certificate. */
+    public EdgeConfig(String hub, String nodeId, String nodeName, String credential, String caFile) {
+        this(hub, nodeId, nodeName, credential, caFile, null, null);
+    }
+
+    /** The client identity for mutual TLS, or null. */
+    public ClientIdentity identity() {
+        return clientCertificate == null ? null : new ClientIdentity(Path.of(clientCertificate), Path.of(clientKey));
+    }
+
+    public EdgeConfig withIdentity(ClientIdentity id) {
+        return new EdgeConfig(hub, nodeId, nodeName, credential, caFile, id.certificateChain().toString(),
+                id.privateKey().toString());
+    }
+
     public HubClient client() {
-        return new HubClient(hub, credential, caFile == null ? null : Path.of(caFile));
+        return new HubClient(hub, credential, caFile == null ? null : Path.of(caFile), identity(), 6, 500);
     }
 
     public static Path defaultPath() {
@@ -43,21 +60,6 @@ public record EdgeConfig(String hub, String nodeId, String nodeName, String cred
     }
 
     public void save(Path file) {
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.deleteIfExists(tmp);
-            Files.createFile(tmp);
-            try {
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException ignored) {
-                // not a POSIX filesystem: rely on the directory's protection
-            }
-            Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(this));
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
+        NodeKeys.writeAtomically(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(this), true);
     }
 }

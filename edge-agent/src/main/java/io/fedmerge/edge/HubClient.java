@@ -17,6 +17,8 @@ import io.fedmerge.proto.v1.FileChunk;
 import io.fedmerge.proto.v1.GetArtifactRequest;
 import io.fedmerge.proto.v1.GetRoundRequest;
 import io.fedmerge.proto.v1.ModelServiceGrpc;
+import io.fedmerge.proto.v1.RenewCertificateRequest;
+import io.fedmerge.proto.v1.RenewCertificateResponse;
 import io.fedmerge.proto.v1.Round;
 import io.fedmerge.proto.v1.RoundEvent;
 import io.fedmerge.proto.v1.RoundServiceGrpc;
@@ -68,20 +70,20 @@ public final class HubClient implements AutoCloseable {
     /**
      * @param trustedCa PEM certificates to trust for a TLS hub, or null for plaintext (loopback, or inside a
      *     network that already encrypts)
+     * @param identity this node's client certificate and key for a hub with mutual TLS, or null
      */
-    public HubClient(String target, String credential, Path trustedCa, int maxAttempts, long backoffMillis) {
+    public HubClient(String target, String credential, Path trustedCa, ClientIdentity identity, int maxAttempts,
+            long backoffMillis) {
         // 8 MiB flow-control window: with 1 MiB chunks the 1 MiB default leaves one chunk in flight per round trip.
         NettyChannelBuilder builder = NettyChannelBuilder.forTarget(target).maxInboundMessageSize(8 << 20)
                 .flowControlWindow(8 << 20);
         if (trustedCa == null) {
+            if (identity != null) {
+                throw new FedmergeException("a client certificate needs a TLS hub: give the hub's CA (--ca)");
+            }
             builder.usePlaintext();
         } else {
-            try {
-                builder.sslContext(GrpcSslContexts.forClient().trustManager(trustedCa.toFile()).build());
-            } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
-                throw new FedmergeException("cannot use " + trustedCa + " as the hub's CA certificate: "
-                        + e.getMessage());
-            }
+            builder.sslContext(tls(trustedCa, identity));
         }
         this.channel = builder.build();
         Metadata headers = new Metadata();
@@ -93,8 +95,34 @@ public final class HubClient implements AutoCloseable {
         this.backoffMillis = backoffMillis;
     }
 
+    public HubClient(String target, String credential, Path trustedCa, int maxAttempts, long backoffMillis) {
+        this(target, credential, trustedCa, null, maxAttempts, backoffMillis);
+    }
+
     public HubClient(String target, String credential, int maxAttempts, long backoffMillis) {
-        this(target, credential, null, maxAttempts, backoffMillis);
+        this(target, credential, null, null, maxAttempts, backoffMillis);
+    }
+
+    private static io.grpc.netty.shaded.io.netty.handler.ssl.SslContext tls(Path trustedCa, ClientIdentity identity) {
+        var ssl = GrpcSslContexts.forClient();
+        try {
+            ssl.trustManager(trustedCa.toFile());
+        } catch (IllegalArgumentException e) {
+            throw new FedmergeException("cannot use " + trustedCa + " as the hub's CA certificate: " + e.getMessage());
+        }
+        if (identity != null) {
+            try {
+                ssl.keyManager(identity.certificateChain().toFile(), identity.privateKey().toFile());
+            } catch (IllegalArgumentException e) {
+                throw new FedmergeException("cannot use the client certificate " + identity.certificateChain()
+                        + " with key " + identity.privateKey() + ": " + e.getMessage());
+            }
+        }
+        try {
+            return ssl.build();
+        } catch (javax.net.ssl.SSLException e) {
+            throw new FedmergeException("cannot set up TLS to the hub: " + e.getMessage());
+        }
     }
 
     public HubClient(String target, String credential, Path trustedCa) {
@@ -111,11 +139,28 @@ public final class HubClient implements AutoCloseable {
     }
 
     public EnrollResponse enroll(String token, String nodeName) {
+        return enroll(token, nodeName, "");
+    }
+
+    /** Enrolls; {@code csrPem} asks a hub with mutual TLS for a client certificate ("" for none). */
+    public EnrollResponse enroll(String token, String nodeName, String csrPem) {
         try {
             return EnrollmentServiceGrpc.newBlockingStub(channel).withDeadlineAfter(UNARY_DEADLINE_S, TimeUnit.SECONDS)
-                    .enroll(EnrollRequest.newBuilder().setToken(token).setNodeName(nodeName).build());
+                    .enroll(EnrollRequest.newBuilder().setToken(token).setNodeName(nodeName).setCsrPem(csrPem)
+                            .build());
         } catch (StatusRuntimeException e) {
             throw failure("enrollment refused", e);
+        }
+    }
+
+    /** Asks the hub for a new client certificate for the key in {@code csrPem}. */
+    public RenewCertificateResponse renewCertificate(String csrPem) {
+        try {
+            return EnrollmentServiceGrpc.newBlockingStub(authenticated)
+                    .withDeadlineAfter(UNARY_DEADLINE_S, TimeUnit.SECONDS)
+                    .renewCertificate(RenewCertificateRequest.newBuilder().setCsrPem(csrPem).build());
+        } catch (StatusRuntimeException e) {
+            throw failure("certificate renewal refused", e);
         }
     }
 

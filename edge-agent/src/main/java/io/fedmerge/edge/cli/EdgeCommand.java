@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "edge", mixinStandardHelpOptions = true,
         description = "The hospital's edge agent: enroll with a hub, contribute task vectors, receive merged models.",
         subcommands = {EnrollCommand.class, ContributeCommand.class, PullCommand.class, StatusCommand.class,
-                WatchCommand.class})
+                WatchCommand.class, RenewCommand.class})
 public final class EdgeCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -2,9 +2,12 @@ package io.fedmerge.edge.cli;
 
 import io.fedmerge.edge.EdgeConfig;
 import io.fedmerge.edge.HubClient;
+import io.fedmerge.edge.NodeKeys;
 import io.fedmerge.proto.v1.EnrollResponse;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -15,6 +18,9 @@ import tools.jackson.databind.node.ObjectNode;
 final class EnrollCommand implements Callable<Integer> {
     @Mixin
     EdgeOptions options;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--hub", required = true, description = "Hub gRPC address, HOST:PORT.")
     String hub;
@@ -36,23 +42,39 @@ final class EnrollCommand implements Callable<Integer> {
             + " (a TLS hub); omit for a plaintext hub.")
     java.nio.file.Path ca;
 
+    @Option(names = "--mtls", description = "Ask the hub for a client certificate (hubs with mutual TLS): a key is"
+            + " generated here and only its signing request is sent. Key and certificate are kept next to --config.")
+    boolean mtls;
+
     @Override
     public Integer call() throws Exception {
         String nodeName = name != null ? name : InetAddress.getLocalHost().getHostName();
         if (token == null) {
             token = TokenMint.mint(adminUrl, adminToken, nodeName);
         }
+        if (mtls && ca == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--mtls needs a TLS hub: give its CA with"
+                    + " --ca");
+        }
+        NodeKeys.Request request = mtls ? NodeKeys.newRequest(nodeName) : null;
         EnrollResponse r;
         try (HubClient client = new HubClient(hub, null, ca)) {
-            r = client.enroll(token, nodeName);
+            r = client.enroll(token, nodeName, request == null ? "" : request.csrPem());
         }
-        new EdgeConfig(hub, r.getNodeId(), nodeName, r.getCredential(),
-                ca == null ? null : ca.toAbsolutePath().toString()).save(options.configPath());
+        EdgeConfig config = new EdgeConfig(hub, r.getNodeId(), nodeName, r.getCredential(),
+                ca == null ? null : ca.toAbsolutePath().toString());
+        if (request != null) {
+            Path dir = options.configPath().toAbsolutePath().getParent().resolve("tls");
+            config = config.withIdentity(NodeKeys.store(dir, "client-" + System.currentTimeMillis(), request.keys(),
+                    r.getCertificateChainPemList()));
+        }
+        config.save(options.configPath());
         if (options.json) {
             ObjectNode o = Output.object();
             o.put("node_id", r.getNodeId());
             o.put("node_name", nodeName);
             o.put("config", options.configPath().toString());
+            o.put("client_certificate", config.clientCertificate());
             Output.print(o);
         } else {
             System.out.printf("enrolled as %s (node id %s); credential stored in %s%n", nodeName, r.getNodeId(),

@@ -1,6 +1,7 @@
 package io.fedmerge.edge.cli;
 
 import io.fedmerge.edge.Contributor;
+import io.fedmerge.edge.EdgeConfig;
 import io.fedmerge.edge.HubClient;
 import io.fedmerge.edge.ModelInstaller;
 import io.fedmerge.proto.v1.RoundEvent;
@@ -8,6 +9,7 @@ import io.fedmerge.proto.v1.RoundState;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Iterator;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -42,7 +44,8 @@ final class WatchCommand implements Callable<Integer> {
         long after = 0;
         long backoff = 1000;
         while (true) {
-            try (HubClient hub = options.client()) {
+            EdgeConfig config = options.current();
+            try (HubClient hub = config.client()) {
                 Iterator<RoundEvent> events = hub.watch(after);
                 while (events.hasNext()) {
                     RoundEvent e = events.next();
@@ -50,6 +53,9 @@ final class WatchCommand implements Callable<Integer> {
                     backoff = 1000;
                     if (!e.getKeepalive() && handle(hub, e) && once) {
                         return 0;
+                    }
+                    if (config.identity() != null && config.identity().renewalDue(Instant.now())) {
+                        break; // reconnect: options.current() renews and the new channel uses the new certificate
                     }
                 }
             } catch (StatusRuntimeException e) {

@@ -1,14 +1,15 @@
 package io.fedmerge.hub.admin;
 
+import io.fedmerge.hub.HubException;
 import io.fedmerge.hub.model.BaseModel;
 import io.fedmerge.hub.model.BaseModelRegistry;
 import io.fedmerge.hub.node.Node;
 import io.fedmerge.hub.node.NodeRegistry;
+import io.fedmerge.hub.pki.NodeCertificates;
 import io.fedmerge.hub.round.Artifact;
 import io.fedmerge.hub.round.Round;
 import io.fedmerge.hub.round.RoundRequest;
 import io.fedmerge.hub.round.RoundService;
-import io.fedmerge.hub.HubException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -31,11 +32,13 @@ class AdminController {
     private final NodeRegistry nodes;
     private final BaseModelRegistry bases;
     private final RoundService rounds;
+    private final NodeCertificates certificates;
 
-    AdminController(NodeRegistry nodes, BaseModelRegistry bases, RoundService rounds) {
+    AdminController(NodeRegistry nodes, BaseModelRegistry bases, RoundService rounds, NodeCertificates certificates) {
         this.nodes = nodes;
         this.bases = bases;
         this.rounds = rounds;
+        this.certificates = certificates;
     }
 
     record TokenRequest(Integer ttlMinutes, String note) {}
@@ -70,6 +73,21 @@ class AdminController {
     @ResponseStatus(HttpStatus.NO_CONTENT)
     void revokeNode(@PathVariable String id) {
         nodes.revoke(id, ADMIN);
+        certificates.revokeAll(id, ADMIN);
+    }
+
+    /** Client certificates issued to a node (mutual TLS), oldest first. */
+    @GetMapping("/nodes/{id}/certificates")
+    List<NodeCertificates.Issued> nodeCertificates(@PathVariable String id) {
+        nodes.node(id).orElseThrow(() -> HubException.notFound("no node " + id));
+        return certificates.of(id);
+    }
+
+    /** Revokes one client certificate; the node's next call with it is refused, its other certificates still work. */
+    @DeleteMapping("/certificates/{serial}")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    void revokeCertificate(@PathVariable String serial) {
+        certificates.revoke(serial, ADMIN);
     }
 
     record BaseRequest(String name, String path) {}

@@ -3,20 +3,28 @@ package io.fedmerge.hub.security;
 import io.fedmerge.hub.node.Node;
 import io.fedmerge.hub.node.NodeRegistry;
 import io.fedmerge.proto.v1.EnrollmentServiceGrpc;
+import io.fedmerge.hub.pki.NodeCertificateAuthority;
 import io.grpc.Context;
 import io.grpc.Contexts;
+import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.Arrays;
 import java.util.Optional;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 import org.springframework.grpc.server.GlobalServerInterceptor;
 import org.springframework.stereotype.Component;
 
 /**
  * The one place every gRPC call is authenticated: "authorization: Bearer &lt;node credential&gt;" must name an enrolled,
- * non-revoked node. Only Enroll (which has no credential yet) and the standard health check are exempt.
+ * non-revoked node and, with mutual TLS on, the TLS client certificate must be one the hub issued to that same node
+ * and has not revoked. Only Enroll (which has no credential yet) and the standard health check are exempt.
  */
 @Component
 @GlobalServerInterceptor
@@ -25,16 +33,19 @@ public class NodeAuthInterceptor implements ServerInterceptor {
             Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     private final NodeRegistry nodes;
+    private final NodeCertificateAuthority ca;
 
-    NodeAuthInterceptor(NodeRegistry nodes) {
+    NodeAuthInterceptor(NodeRegistry nodes, NodeCertificateAuthority ca) {
         this.nodes = nodes;
+        this.ca = ca;
     }
 
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
             ServerCallHandler<Q, R> next) {
         String method = call.getMethodDescriptor().getFullMethodName();
-        if (method.startsWith(EnrollmentServiceGrpc.SERVICE_NAME + "/") || method.startsWith("grpc.health.v1.")) {
+        if (method.equals(EnrollmentServiceGrpc.getEnrollMethod().getFullMethodName())
+                || method.startsWith("grpc.health.v1.")) {
             return next.startCall(call, headers);
         }
         String header = headers.get(AUTHORIZATION);
@@ -49,7 +60,28 @@ public class NodeAuthInterceptor implements ServerInterceptor {
                     + " hub admin, then enroll again"), new Metadata());
             return new ServerCall.Listener<>() {};
         }
+        if (ca.enabled()) {
+            Optional<String> refused = ca.refusal(peerCertificates(call), node.get().id());
+            if (refused.isPresent()) {
+                call.close(Status.UNAUTHENTICATED.withDescription(refused.get()), new Metadata());
+                return new ServerCall.Listener<>() {};
+            }
+        }
         Context ctx = Context.current().withValue(NodeContext.NODE, node.get());
         return Contexts.interceptCall(ctx, call, headers, next);
+    }
+
+    private static X509Certificate[] peerCertificates(ServerCall<?, ?> call) {
+        SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+        if (session == null) {
+            return null;
+        }
+        try {
+            Certificate[] chain = session.getPeerCertificates();
+            return Arrays.stream(chain).filter(X509Certificate.class::isInstance).map(X509Certificate.class::cast)
+                    .toArray(X509Certificate[]::new);
+        } catch (SSLPeerUnverifiedException e) {
+            return null;
+        }
     }
 }
