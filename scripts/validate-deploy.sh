@@ -43,4 +43,14 @@ if "$TOOLS/helm" lint --strict helm/fedmerge --set adminToken=x --set service.ht
     echo "validate-deploy: values.schema.json accepted service.httpPort=eighty" >&2
     exit 1
 fi
+echo "== replicas without shared PostgreSQL + S3, and mTLS without TLS, must be refused by the chart"
+if "$TOOLS/helm" template fedmerge helm/fedmerge --set adminToken=x --set replicaCount=2 >/dev/null 2>&1; then
+    echo "validate-deploy: the chart rendered replicaCount=2 on the embedded database and volume" >&2
+    exit 1
+fi
+if "$TOOLS/helm" template fedmerge helm/fedmerge --set adminToken=x --set mtls.enabled=true \
+        --set mtls.caSecret=ca >/dev/null 2>&1; then
+    echo "validate-deploy: the chart rendered mtls.enabled without tls.enabled" >&2
+    exit 1
+fi
 echo "validate-deploy: all deployment files valid"

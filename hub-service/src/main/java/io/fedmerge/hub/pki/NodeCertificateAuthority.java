@@ -68,7 +68,7 @@ public class NodeCertificateAuthority {
     }
 
     private static Path required(Path p, String key) {
-        if (p == null) {
+        if (p == null || p.toString().isBlank()) {
             throw new IllegalStateException("fedmerge.hub.mtls.enabled is true but fedmerge.hub.mtls." + key
                     + " is not set; create a node CA with 'fedmerge hub node-ca --out DIR' and point"
                     + " fedmerge.hub.mtls.ca-certificate / ca-private-key at its ca.pem / ca.key");
