@@ -33,6 +33,7 @@ final class S3ReadChannel implements SeekableByteChannel {
         this.size = size;
     }
 
+    /** Fills {@code dst} as far as the object allows (callers send what one read returns as one message). */
     @Override
     public int read(ByteBuffer dst) throws IOException {
         if (!open) {
@@ -41,7 +42,16 @@ final class S3ReadChannel implements SeekableByteChannel {
         if (position >= size) {
             return -1;
         }
-        int want = (int) Math.min(Math.min(dst.remaining(), transfer.length), size - position);
+        long end = Math.min(size, position + dst.remaining());
+        int total = 0;
+        while (position < end) {
+            int n = readSome(dst, (int) Math.min(transfer.length, end - position));
+            total += n;
+        }
+        return total;
+    }
+
+    private int readSome(ByteBuffer dst, int want) throws IOException {
         for (int attempt = 0; ; attempt++) {
             try {
                 if (body == null) {
