@@ -24,9 +24,13 @@ final class TransferBenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the report as JSON.")
     boolean json;
 
+    @Option(names = "--hub-arg", description = "Extra hub setting, repeatable, e.g."
+            + " --hub-arg=--fedmerge.hub.storage.type=s3 to measure the S3 blob store.")
+    java.util.List<String> hubArgs = new java.util.ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
-        TransferBenchmark.Report r = new TransferBenchmark().run(work, layers, heap, System.err);
+        TransferBenchmark.Report r = new TransferBenchmark().run(work, layers, heap, hubArgs, System.err);
         if (json) {
             ObjectNode o = JsonMapper.builder().build().valueToTree(r);
             o.put("upload_ratio", r.uploadRatio());

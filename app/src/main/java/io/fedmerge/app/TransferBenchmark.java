@@ -44,7 +44,8 @@ public final class TransferBenchmark {
         }
     }
 
-    public Report run(Path work, int layers, String hubHeap, java.io.PrintStream log) throws Exception {
+    public Report run(Path work, int layers, String hubHeap, List<String> hubArgs, java.io.PrintStream log)
+            throws Exception {
         Path models = work.resolve("models");
         Path tv = work.resolve("task-vector.safetensors");
         if (!Files.exists(tv)) {
@@ -59,7 +60,7 @@ public final class TransferBenchmark {
         long tvBytes = Files.size(tv);
         TaskVectorManifest manifest = Manifests.of(tv);
         FileTrees.deleteRecursively(work.resolve("hub"));
-        try (HubProcess hub = HubProcess.start(work.resolve("hub"), hubHeap)) {
+        try (HubProcess hub = HubProcess.start(work.resolve("hub"), hubHeap, hubArgs)) {
             AdminApi admin = hub.admin();
             admin.post("/api/v1/base-models", Map.of("name", "base", "path",
                     models.resolve("base").toAbsolutePath().toString()));
@@ -86,15 +87,18 @@ public final class TransferBenchmark {
             log.printf("3 concurrent uploads %.2f s, hub peak RSS %d MB%n", both, rss >> 20);
             admin.post("/api/v1/rounds/" + single + "/trigger", null);
             admin.awaitRound(single, "PUBLISHED", java.time.Duration.ofMinutes(10));
-            Path artifact = hub.dataDir().resolve("blobs/rounds/" + single + "/artifact/model.safetensors");
-            long artifactBytes = Files.size(artifact);
-            double rawDown = rawCopy(artifact, work.resolve("raw-copy-2"));
+            // The baseline copies the installed file (the artifact's exact bytes), so any blob store compares.
+            Path installed = work.resolve("installed");
+            FileTrees.deleteRecursively(installed);
             long d0 = System.nanoTime();
             try (HubClient c = nodes.get(0).client()) {
-                new ModelInstaller().install(c, single, work.resolve("installed"), n -> { });
+                new ModelInstaller().install(c, single, installed, n -> { });
             }
             double down = (System.nanoTime() - d0) / 1e9;
-            FileTrees.deleteRecursively(work.resolve("installed"));
+            Path artifact = installed.resolve("model.safetensors");
+            long artifactBytes = Files.size(artifact);
+            double rawDown = rawCopy(artifact, work.resolve("raw-copy-2"));
+            FileTrees.deleteRecursively(installed);
             log.printf("download %.2f s vs raw socket %.2f s: ratio %.2f%n", down, rawDown, rawDown / down);
             return new Report(tvBytes, raw, up, artifactBytes, rawDown, down, both, rss, hubHeap);
         }
@@ -141,33 +145,33 @@ public final class TransferBenchmark {
     /** The hub as a child JVM (same classpath), so its peak RSS can be read from /proc. */
     static final class HubProcess implements AutoCloseable {
         private final Process process;
-        private final Path dataDir;
         private final int http;
         private final int grpc;
         private final String token;
 
-        private HubProcess(Process process, Path dataDir, int http, int grpc, String token) {
+        private HubProcess(Process process, int http, int grpc, String token) {
             this.process = process;
-            this.dataDir = dataDir;
             this.http = http;
             this.grpc = grpc;
             this.token = token;
         }
 
-        static HubProcess start(Path dataDir, String heap) throws Exception {
+        static HubProcess start(Path dataDir, String heap, List<String> extra) throws Exception {
             int http = EmbeddedHub.freePort();
             int grpc = EmbeddedHub.freePort();
             String token = io.fedmerge.hub.security.Secrets.newSecret("fma_");
             String java = ProcessHandle.current().info().command().orElse("java");
             Files.createDirectories(dataDir);
-            Process p = new ProcessBuilder(java, "-Xmx" + heap, "--add-modules", "jdk.incubator.vector",
+            List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap, "--add-modules", "jdk.incubator.vector",
                     "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                     Fedmerge.class.getName(), "hub", "--data-dir", dataDir.toString(), "--port", "" + http,
                     "--grpc-port", "" + grpc, "--fedmerge.hub.admin-token=" + token,
                     "--fedmerge.hub.max-upload-bytes=64GB", "--spring.main.banner-mode=off",
-                    "--logging.level.root=WARN")
-                    .redirectErrorStream(true).redirectOutput(dataDir.resolve("hub.log").toFile()).start();
-            HubProcess hub = new HubProcess(p, dataDir, http, grpc, token);
+                    "--logging.level.root=WARN"));
+            cmd.addAll(extra);
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(dataDir.resolve("hub.log").toFile()).start();
+            HubProcess hub = new HubProcess(p, http, grpc, token);
             for (int i = 0; i < 600; i++) {
                 try {
                     hub.admin().get("/api/v1/rounds");
@@ -186,10 +190,6 @@ public final class TransferBenchmark {
 
         String grpcTarget() {
             return "127.0.0.1:" + grpc;
-        }
-
-        Path dataDir() {
-            return dataDir;
         }
 
         long peakRssBytes() throws IOException {
