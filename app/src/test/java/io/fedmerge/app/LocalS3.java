@@ -17,12 +17,13 @@ final class LocalS3 implements AutoCloseable {
     static final String ACCESS_KEY = "fedmerge-test";
     static final String SECRET_KEY = "fedmerge-test-secret";
 
-    private final S3Proxy proxy;
     private final BlobStoreContext context;
+    private final int port;
+    private S3Proxy proxy;
 
-    private LocalS3(S3Proxy proxy, BlobStoreContext context) {
-        this.proxy = proxy;
+    private LocalS3(BlobStoreContext context, int port) {
         this.context = context;
+        this.port = port;
     }
 
     static LocalS3 start(Path dir) throws Exception {
@@ -30,18 +31,28 @@ final class LocalS3 implements AutoCloseable {
         p.setProperty("jclouds.filesystem.basedir", dir.toAbsolutePath().toString());
         BlobStoreContext context = ContextBuilder.newBuilder("filesystem-nio2").credentials(ACCESS_KEY, SECRET_KEY)
                 .overrides(p).build(BlobStoreContext.class);
-        S3Proxy proxy = S3Proxy.builder().blobStore(context.getBlobStore())
-                .endpoint(URI.create("http://127.0.0.1:" + EmbeddedHub.freePort()))
+        LocalS3 s3 = new LocalS3(context, EmbeddedHub.freePort());
+        s3.resume();
+        return s3;
+    }
+
+    /** The store goes away (an outage): connections are refused until {@link #resume}. */
+    void pause() throws Exception {
+        proxy.stop();
+    }
+
+    /** Serves again on the same port, with the same stored objects. */
+    void resume() throws Exception {
+        proxy = S3Proxy.builder().blobStore(context.getBlobStore()).endpoint(endpoint())
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).build();
         proxy.start();
         for (int i = 0; i < 500 && !"STARTED".equals(proxy.getState()); i++) {
             Thread.sleep(10);
         }
-        return new LocalS3(proxy, context);
     }
 
     URI endpoint() {
-        return URI.create("http://127.0.0.1:" + proxy.getPort());
+        return URI.create("http://127.0.0.1:" + port);
     }
 
     StorageProperties.S3 settings(String bucket, String partSize, boolean createBucket) {

@@ -33,6 +33,12 @@ public class GrpcErrors implements GrpcExceptionHandler {
         if (t instanceof FedmergeException f) {
             return Status.INVALID_ARGUMENT.withDescription(f.getMessage()).asException();
         }
+        if (t instanceof java.io.UncheckedIOException || t instanceof java.io.IOException) {
+            // Storage trouble (disk full, S3 unreachable): transient from the node's view, so it retries.
+            LOG.error("storage error in a gRPC call", t);
+            return Status.UNAVAILABLE.withDescription("the hub cannot use its storage right now; retry later (the hub"
+                    + " log has details)").asException();
+        }
         LOG.error("internal error in a gRPC call", t);
         return Status.INTERNAL.withDescription("internal hub error (" + t.getClass().getSimpleName()
                 + "); the hub log has details").asException();

@@ -108,9 +108,14 @@ class ContributionGrpcService extends ContributionServiceGrpc.ContributionServic
                 }
                 metrics.transferEnded();
                 closeBlob();
-                long offset = session == null ? 0 : uploads.committedOffset(session);
-                response.onNext(UploadChunksResponse.newBuilder().setCommittedOffset(offset).build());
-                response.onCompleted();
+                try {
+                    // What the store holds, not what arrived: a tail the store failed to take is sent again.
+                    long offset = session == null ? 0 : uploads.committedOffset(session);
+                    response.onNext(UploadChunksResponse.newBuilder().setCommittedOffset(offset).build());
+                    response.onCompleted();
+                } catch (RuntimeException e) {
+                    response.onError(GrpcErrors.of(e));
+                }
             }
         };
     }

@@ -163,7 +163,7 @@ public class UploadService {
             metrics.received(n);
             return committed + n;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot store upload " + u.id() + " (disk full?)", e);
+            throw new UncheckedIOException("cannot store upload " + u.id() + ": " + e.getMessage(), e);
         } catch (HubException e) {
             metrics.contributionRejected(e.reason());
             throw e;
