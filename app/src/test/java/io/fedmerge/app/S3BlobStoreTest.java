@@ -71,6 +71,12 @@ class S3BlobStoreTest {
         return all.toByteArray();
     }
 
+    private static List<Path> localFiles() throws Exception {
+        try (var walk = Files.walk(dir.resolve("staging"))) {
+            return walk.filter(Files::isRegularFile).toList();
+        }
+    }
+
     private List<String> objects(String prefix) {
         return client.listObjectsV2Paginator(b -> b.bucket("blobs").prefix("fedmerge/" + prefix)).contents()
                 .stream().map(S3Object::key).toList();
@@ -105,7 +111,7 @@ class S3BlobStoreTest {
         assertThat(objects("uploads/")).isEmpty();
         assertThat(store.size("rounds/r/contributions/a.safetensors")).isEqualTo(data.length);
         assertThat(readFrom(store, "rounds/r/contributions/a.safetensors", 0)).isEqualTo(data);
-        assertThat(Files.list(dir.resolve("staging"))).as("no staged copy left behind").isEmpty();
+        assertThat(localFiles()).as("no staged or spooled copy left behind").isEmpty();
     }
 
     @Test
@@ -177,5 +183,58 @@ class S3BlobStoreTest {
                 dir.resolve("staging-3"))).isInstanceOf(IllegalStateException.class).hasMessageContaining("403");
         assertThatThrownBy(() -> new S3BlobStore(client, server.settings("blobs", "1MB", false),
                 dir.resolve("staging-4"))).hasMessageContaining("part-size");
+    }
+
+    @Test
+    void aVerifiedUploadIsAssembledInTheStoreUnlessAPartIsTooShort() throws Exception {
+        byte[] data = random(12 * MB + 5, 5);
+        // Whole parts (5 MB, 5 MB, rest): the target is assembled from them inside the store, and the local copy
+        // handed over is left alone (a put would have consumed it).
+        String partial = "uploads/u5.partial";
+        try (BlobStore.Appender out = store.appender(partial)) {
+            appendInChunks(out, data, 0, data.length, MB);
+        }
+        Path copy = Files.write(dir.resolve("verified-5"), data);
+        store.promote(partial, "rounds/r5/contributions/a.safetensors", copy);
+        assertThat(copy).as("assembled in the store, not uploaded from the copy").exists();
+        assertThat(readFrom(store, "rounds/r5/contributions/a.safetensors", 0)).isEqualTo(data);
+        assertThat(objects("uploads/u5")).isEmpty();
+
+        // A stream cut left a 2 MB part in the middle, too short for a multipart part: the copy is uploaded.
+        String cut = "uploads/u6.partial";
+        try (BlobStore.Appender out = store.appender(cut)) {
+            appendInChunks(out, data, 0, 2 * MB, MB);
+        }
+        try (BlobStore.Appender out = store.appender(cut)) {
+            appendInChunks(out, data, 2 * MB, data.length, MB);
+        }
+        Path copy2 = Files.write(dir.resolve("verified-6"), data);
+        store.promote(cut, "rounds/r6/contributions/a.safetensors", copy2);
+        assertThat(copy2).as("uploaded from the verified copy").doesNotExist();
+        assertThat(readFrom(store, "rounds/r6/contributions/a.safetensors", 0)).isEqualTo(data);
+        assertThat(objects("uploads/u6")).isEmpty();
+        assertThat(localFiles()).isEmpty();
+    }
+
+    @Test
+    void theReceivingReplicaStagesItsSpoolAndAnotherReplicaFetchesTheParts() throws Exception {
+        byte[] data = random(6 * MB, 6);
+        String partial = "uploads/u7.partial";
+        try (BlobStore.Appender out = store.appender(partial)) {
+            appendInChunks(out, data, 0, data.length, MB);
+        }
+        try (BlobStore.Staged spooled = store.stage(partial)) {
+            assertThat(spooled.path().getParent().getFileName().toString()).isEqualTo("spool");
+            assertThat(Files.readAllBytes(spooled.path())).isEqualTo(data);
+        }
+        // Another replica (its own staging directory) has no spool: it fetches the parts.
+        try (S3BlobStore other = new S3BlobStore(S3Clients.connect(server.settings("blobs", "5MB", true)),
+                server.settings("blobs", "5MB", true), dir.resolve("staging-other"));
+                BlobStore.Staged fetched = other.stage(partial)) {
+            assertThat(fetched.path().getParent().getFileName().toString()).isEqualTo("staging-other");
+            assertThat(Files.readAllBytes(fetched.path())).isEqualTo(data);
+        }
+        store.delete(partial);
+        assertThat(localFiles()).isEmpty();
     }
 }

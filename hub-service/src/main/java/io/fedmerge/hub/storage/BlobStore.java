@@ -50,6 +50,16 @@ public interface BlobStore {
      */
     void put(String key, Path file) throws IOException;
 
+    /**
+     * Makes the bytes of blob {@code from} (an upload just verified through {@code verifiedCopy}, a copy from
+     * {@link #stage}) durable under {@code to}, then removes {@code from}. A store may assemble {@code to} from what
+     * it already holds instead of copying the local file again.
+     */
+    default void promote(String from, String to, Path verifiedCopy) throws IOException {
+        put(to, verifiedCopy);
+        delete(from);
+    }
+
     void delete(String key) throws IOException;
 
     /** Deletes every blob under a key prefix. */

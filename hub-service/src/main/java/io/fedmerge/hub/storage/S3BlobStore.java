@@ -37,8 +37,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * Blobs in an S3-compatible bucket. Every object is written whole and never held in memory:
  * <ul>
  * <li>an upload in progress is a run of part objects {@code <key>.parts/<offset>} of up to one part size each, so
- * a stream cut at any point resumes, on any replica, from the bytes already stored;
- * <li>finished files go up as multipart uploads read from disk, parts in parallel;
+ * a stream cut at any point resumes, on any replica, from the bytes already stored; the receiving replica also
+ * spools the bytes to local disk, so its commit checks them without fetching them back;
+ * <li>a committed upload is assembled from its parts inside the store (UploadPartCopy); other files go up as
+ * multipart uploads read from disk, parts in parallel;
  * <li>downloads stream a ranged GET from the requested offset; merges and commit checks stage a local copy with
  * parallel ranged GETs, because merge-core maps its inputs and reads them several times.
  * </ul>
@@ -52,6 +54,8 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
     private static final int LANES = 4;
     private static final int MAX_ATTEMPTS = 4;
     private static final int MAX_MULTIPART_PARTS = 10_000;
+    /** S3's smallest multipart part (all but the last). */
+    private static final long MIN_MULTIPART_PART = 5L << 20;
 
     private final S3Client s3;
     private final String bucket;
@@ -142,6 +146,14 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
         return last.fileOffset() + last.length();
     }
 
+    /**
+     * The local copy an upload stream writes beside its part objects, so the commit on this replica checks the bytes
+     * it received instead of fetching them back. Valid only while it is exactly as long as the stored parts.
+     */
+    private Path spool(String key) {
+        return staging.resolve("spool").resolve(key.replace('/', '!'));
+    }
+
     private static String partName(long offset) {
         return String.format("%020d", offset);
     }
@@ -151,6 +163,7 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
         List<Piece> parts = storedParts(key);
         long durable = parts.isEmpty() ? 0 : end(parts);
         String dir = object(key) + PARTS;
+        FileChannel local = openSpool(key, durable);
         return new Appender() {
             private final byte[] buffer = new byte[partBytes];
             private long flushed = durable;
@@ -163,6 +176,12 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
 
             @Override
             public void append(ByteBuffer data) throws IOException {
+                if (local != null) {
+                    ByteBuffer copy = data.duplicate();
+                    for (long at = size(); copy.hasRemaining(); ) {
+                        at += local.write(copy, at);
+                    }
+                }
                 while (data.hasRemaining()) {
                     int n = Math.min(data.remaining(), buffer.length - buffered);
                     data.get(buffer, buffered, n);
@@ -188,9 +207,32 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
 
             @Override
             public void close() throws IOException {
-                flush();
+                try {
+                    flush();
+                } finally {
+                    if (local != null) {
+                        local.close();
+                    }
+                }
             }
         };
+    }
+
+    /**
+     * Opens this upload's spool, cut back to the stored length, or returns null when the spool cannot match the
+     * stored parts (another replica stored some of them): the commit then stages from S3.
+     */
+    private FileChannel openSpool(String key, long durable) throws IOException {
+        Path file = spool(key);
+        Files.createDirectories(file.getParent());
+        long have = Files.exists(file) ? Files.size(file) : -1;
+        if (have < durable && !(have == -1 && durable == 0)) {
+            Files.deleteIfExists(file);
+            return null;
+        }
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        ch.truncate(durable);
+        return ch;
     }
 
     @Override
@@ -218,6 +260,10 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
                 throw new NoSuchFileException("blob " + key);
             }
             size = end(pieces);
+            Path local = spool(key);
+            if (Files.exists(local) && Files.size(local) == size) {
+                return kept(local);
+            }
         }
         Path file = staging.resolve(UUID.randomUUID() + ".blob");
         try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -239,6 +285,21 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
             @Override
             public void close() throws IOException {
                 Files.deleteIfExists(file);
+            }
+        };
+    }
+
+    /** A staged file that outlives the handle (the upload's spool, removed with the upload). */
+    private static Staged kept(Path file) {
+        return new Staged() {
+            @Override
+            public Path path() {
+                return file;
+            }
+
+            @Override
+            public void close() {
+                // deleted with its upload
             }
         };
     }
@@ -325,6 +386,72 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
         }
     }
 
+    /**
+     * Assembles the target from the upload's part objects inside the store (UploadPartCopy), so the bytes do not
+     * cross the hub again; falls back to uploading the verified copy when a part is too small for a multipart part
+     * (a stream cut left a short one) or the store cannot copy parts.
+     */
+    @Override
+    public void promote(String from, String to, Path verifiedCopy) throws IOException {
+        List<Piece> parts = storedParts(from);
+        if (objectSize(object(from)) < 0 && copyable(parts)) {
+            try {
+                assemble(object(to), parts);
+                delete(from);
+                return;
+            } catch (IOException e) {
+                LOG.warn("server-side assembly of {} failed ({}); uploading the verified copy instead", to,
+                        e.getMessage());
+            }
+        }
+        put(to, verifiedCopy);
+        delete(from);
+    }
+
+    private static boolean copyable(List<Piece> parts) {
+        if (parts.size() < 2 || parts.size() > MAX_MULTIPART_PARTS) {
+            return false; // one part: a plain PUT of the local copy is one request anyway
+        }
+        long at = 0;
+        for (int i = 0; i < parts.size(); i++) {
+            Piece p = parts.get(i);
+            boolean last = i == parts.size() - 1;
+            if (p.fileOffset() != at || (!last && p.length() < MIN_MULTIPART_PART)) {
+                return false;
+            }
+            at += p.length();
+        }
+        return true;
+    }
+
+    private void assemble(String object, List<Piece> parts) throws IOException {
+        String uploadId = request("CreateMultipartUpload " + object, () -> s3.createMultipartUpload(
+                b -> b.bucket(bucket).key(object)).uploadId());
+        try {
+            java.util.Map<String, Integer> numbers = new java.util.HashMap<>();
+            for (Piece p : parts) {
+                numbers.put(p.objectKey(), numbers.size() + 1);
+            }
+            List<CompletedPart> done = inLanes(parts, p -> {
+                int number = numbers.get(p.objectKey());
+                String etag = request("UploadPartCopy " + number + " of " + object, () -> s3.uploadPartCopy(
+                        b -> b.sourceBucket(bucket).sourceKey(p.objectKey()).destinationBucket(bucket)
+                                .destinationKey(object).uploadId(uploadId).partNumber(number))
+                        .copyPartResult().eTag());
+                return CompletedPart.builder().partNumber(number).eTag(etag).build();
+            });
+            request("CompleteMultipartUpload " + object, () -> s3.completeMultipartUpload(b -> b.bucket(bucket)
+                    .key(object).uploadId(uploadId).multipartUpload(m -> m.parts(done))));
+        } catch (IOException | RuntimeException e) {
+            try {
+                s3.abortMultipartUpload(b -> b.bucket(bucket).key(object).uploadId(uploadId));
+            } catch (SdkException abort) {
+                e.addSuppressed(abort);
+            }
+            throw e;
+        }
+    }
+
     @Override
     public void delete(String key) throws IOException {
         String object = object(key);
@@ -332,6 +459,7 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
             deleteObject(p.objectKey());
         }
         deleteObject(object);
+        Files.deleteIfExists(spool(key));
     }
 
     @Override

@@ -214,7 +214,7 @@ public class UploadService {
                         + actual + ", not the declared " + u.sha256() + "; the upload was discarded, send it again");
             }
             verifyContent(u, staged.path(), bases.byId(round.baseModelId()).orElseThrow());
-            blobs.put(contributionKey(round.id(), node.name()), staged.path());
+            blobs.promote(u.partialKey(), contributionKey(round.id(), node.name()), staged.path());
         }
         for (Upload previous : uploads.live(round.id(), node.id())) {
             if (previous.state() == Upload.State.COMMITTED) {
@@ -223,7 +223,6 @@ public class UploadService {
                         + " replaced by " + u.id());
             }
         }
-        blobs.delete(u.partialKey());
         uploads.setState(u.id(), Upload.State.COMMITTED);
         metrics.contributionCommitted(Duration.between(u.createdAt(), Instant.now()));
         audit.record("node:" + node.id(), "contribution.commit", round.id(), "upload " + u.id() + ", sha256 "
