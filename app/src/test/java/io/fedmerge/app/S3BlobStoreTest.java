@@ -89,9 +89,10 @@ class S3BlobStoreTest {
         assertThat(store.size(partial)).isEqualTo(-1);
         try (BlobStore.Appender out = store.appender(partial)) {
             appendInChunks(out, data, 0, 7 * MB + 3, MB);
-            // Only whole parts are stored while the stream runs; the appender still counts what it holds.
+            // Only whole parts are stored while the stream runs (the first one possibly still on its way); the
+            // appender counts what it holds.
             assertThat(out.size()).isEqualTo(7 * MB + 3);
-            assertThat(store.size(partial)).isEqualTo(5 * MB);
+            assertThat(store.size(partial)).isIn(-1L, 5L * MB);
         }
         assertThat(store.size(partial)).as("a closed stream stores its tail").isEqualTo(7 * MB + 3);
         try (BlobStore.Appender out = store.appender(partial)) {
@@ -120,10 +121,12 @@ class S3BlobStoreTest {
         String partial = "uploads/u2.partial";
         BlobStore.Appender crashed = store.appender(partial);
         appendInChunks(crashed, data, 0, 5 * MB + 100, MB); // never closed: the hub died
-        assertThat(store.size(partial)).isEqualTo(5 * MB);
+        // What survives is a whole number of parts (the first one, if its PUT got through): never the buffered tail.
+        long stored = Math.max(0, store.size(partial));
+        assertThat(stored).isIn(0L, 5L * MB);
         try (BlobStore.Appender out = store.appender(partial)) {
-            assertThat(out.size()).isEqualTo(5 * MB);
-            appendInChunks(out, data, 5 * MB, data.length, MB);
+            assertThat(out.size()).isEqualTo(stored);
+            appendInChunks(out, data, (int) stored, data.length, MB);
         }
         try (BlobStore.Staged staged = store.stage(partial)) {
             assertThat(Files.readAllBytes(staged.path())).isEqualTo(data);

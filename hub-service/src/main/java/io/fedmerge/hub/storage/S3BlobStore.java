@@ -62,6 +62,8 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
     private final String prefix;
     private final int partBytes;
     private final Path staging;
+    /** Background part PUTs of upload streams (one in flight per stream). */
+    private final ExecutorService partWriters = Executors.newVirtualThreadPerTaskExecutor();
 
     @Autowired
     S3BlobStore(StorageProperties storage, HubProperties hub) throws IOException {
@@ -161,61 +163,14 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
     @Override
     public Appender appender(String key) throws IOException {
         List<Piece> parts = storedParts(key);
-        long durable = parts.isEmpty() ? 0 : end(parts);
+        long stored = parts.isEmpty() ? 0 : end(parts);
         String dir = object(key) + PARTS;
-        FileChannel local = openSpool(key, durable);
-        return new Appender() {
-            private final byte[] buffer = new byte[partBytes];
-            private long flushed = durable;
-            private int buffered;
-
-            @Override
-            public long size() {
-                return flushed + buffered;
-            }
-
-            @Override
-            public void append(ByteBuffer data) throws IOException {
-                if (local != null) {
-                    ByteBuffer copy = data.duplicate();
-                    for (long at = size(); copy.hasRemaining(); ) {
-                        at += local.write(copy, at);
-                    }
-                }
-                while (data.hasRemaining()) {
-                    int n = Math.min(data.remaining(), buffer.length - buffered);
-                    data.get(buffer, buffered, n);
-                    buffered += n;
-                    if (buffered == buffer.length) {
-                        flush();
-                    }
-                }
-            }
-
-            private void flush() throws IOException {
-                if (buffered == 0) {
-                    return;
-                }
-                String part = dir + partName(flushed);
-                int n = buffered;
-                request("PUT " + part, () -> s3.putObject(b -> b.bucket(bucket).key(part).contentLength((long) n),
-                        RequestBody.fromContentProvider(() -> new java.io.ByteArrayInputStream(buffer, 0, n), n,
-                                "application/octet-stream")));
-                flushed += n;
-                buffered = 0;
-            }
-
-            @Override
-            public void close() throws IOException {
-                try {
-                    flush();
-                } finally {
-                    if (local != null) {
-                        local.close();
-                    }
-                }
-            }
-        };
+        return new S3PartAppender((offset, data, length) -> {
+            String part = dir + partName(offset);
+            request("PUT " + part, () -> s3.putObject(b -> b.bucket(bucket).key(part).contentLength((long) length),
+                    RequestBody.fromContentProvider(() -> new java.io.ByteArrayInputStream(data, 0, length), length,
+                            "application/octet-stream")));
+        }, partWriters, partBytes, stored, openSpool(key, stored));
     }
 
     /**
@@ -480,6 +435,7 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
 
     @Override
     public void close() {
+        partWriters.close();
         s3.close();
     }
 
