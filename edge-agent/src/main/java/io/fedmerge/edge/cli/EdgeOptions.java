@@ -1,5 +1,6 @@
 package io.fedmerge.edge.cli;
 
+import io.fedmerge.core.FedmergeException;
 import io.fedmerge.edge.CertificateRenewer;
 import io.fedmerge.edge.EdgeConfig;
 import io.fedmerge.edge.HubClient;
@@ -26,7 +27,19 @@ public final class EdgeOptions {
     /** The saved configuration, after renewing the client certificate if that is due. */
     EdgeConfig current() {
         EdgeConfig before = load();
-        EdgeConfig after = CertificateRenewer.renewIfDue(before, configPath(), Instant.now());
+        Instant now = Instant.now();
+        EdgeConfig after;
+        try {
+            after = CertificateRenewer.renewIfDue(before, configPath(), now);
+        } catch (FedmergeException e) {
+            if (before.identity() == null || before.identity().certificate().getNotAfter().toInstant().isBefore(now)) {
+                throw e;
+            }
+            // Still valid: a hub that is down now is asked again by the next command (or the watch loop).
+            System.err.println("could not renew the client certificate yet (" + e.getMessage() + "); the current"
+                    + " one is valid until " + before.identity().certificate().getNotAfter().toInstant());
+            return before;
+        }
         if (after != before) {
             System.err.println("renewed the client certificate: " + after.clientCertificate() + ", valid until "
                     + after.identity().certificate().getNotAfter().toInstant());
