@@ -240,4 +240,17 @@ class S3BlobStoreTest {
         store.delete(partial);
         assertThat(localFiles()).isEmpty();
     }
+
+    @Test
+    void aPartBeyondAGapDoesNotCountAndIsDeletedWithTheUpload() throws Exception {
+        // A part stored at 5 MB while nothing is stored at 0 (a stream from another replica raced ahead).
+        client.putObject(b -> b.bucket("blobs").key("fedmerge/uploads/u9.partial.parts/" + String.format("%020d",
+                5L * MB)), software.amazon.awssdk.core.sync.RequestBody.fromBytes(random(1000, 9)));
+        assertThat(store.size("uploads/u9.partial")).isEqualTo(-1);
+        try (BlobStore.Appender out = store.appender("uploads/u9.partial")) {
+            assertThat(out.size()).as("the stream starts at 0, not after the gap").isZero();
+        }
+        store.delete("uploads/u9.partial");
+        assertThat(objects("uploads/u9")).isEmpty();
+    }
 }

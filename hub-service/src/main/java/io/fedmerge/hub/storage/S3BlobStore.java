@@ -116,8 +116,8 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
         }
     }
 
-    /** The contiguous run of part objects from offset 0 (a part beyond a gap is ignored and later overwritten). */
-    private List<Piece> storedParts(String key) throws IOException {
+    /** Every part object of an upload, by offset. */
+    private List<Piece> allParts(String key) throws IOException {
         List<Piece> parts = new ArrayList<>();
         String dir = object(key) + PARTS;
         try {
@@ -129,9 +129,14 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
             throw failure("LIST " + dir, e);
         }
         parts.sort((a, b) -> Long.compare(a.fileOffset(), b.fileOffset()));
+        return parts;
+    }
+
+    /** The contiguous run of part objects from offset 0 (a part beyond a gap is ignored and later overwritten). */
+    private List<Piece> storedParts(String key) throws IOException {
         List<Piece> run = new ArrayList<>();
         long end = 0;
-        for (Piece p : parts) {
+        for (Piece p : allParts(key)) {
             if (p.fileOffset() > end) {
                 break;
             }
@@ -410,7 +415,7 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
     @Override
     public void delete(String key) throws IOException {
         String object = object(key);
-        for (Piece p : storedParts(key)) {
+        for (Piece p : allParts(key)) {
             deleteObject(p.objectKey());
         }
         deleteObject(object);
