@@ -49,12 +49,12 @@ final class EnrollCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String nodeName = name != null ? name : InetAddress.getLocalHost().getHostName();
-        if (token == null) {
-            token = TokenMint.mint(adminUrl, adminToken, nodeName);
-        }
         if (mtls && ca == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--mtls needs a TLS hub: give its CA with"
                     + " --ca");
+        }
+        if (token == null) {
+            token = TokenMint.mint(adminUrl, adminToken, nodeName);
         }
         NodeKeys.Request request = mtls ? NodeKeys.newRequest(nodeName) : null;
         EnrollResponse r;
@@ -63,12 +63,13 @@ final class EnrollCommand implements Callable<Integer> {
         }
         EdgeConfig config = new EdgeConfig(hub, r.getNodeId(), nodeName, r.getCredential(),
                 ca == null ? null : ca.toAbsolutePath().toString());
+        config.save(options.configPath()); // the credential is shown once: keep it before anything else can fail
         if (request != null) {
             Path dir = options.configPath().toAbsolutePath().getParent().resolve("tls");
             config = config.withIdentity(NodeKeys.store(dir, "client-" + System.currentTimeMillis(), request.keys(),
                     r.getCertificateChainPemList()));
+            config.save(options.configPath());
         }
-        config.save(options.configPath());
         if (options.json) {
             ObjectNode o = Output.object();
             o.put("node_id", r.getNodeId());
