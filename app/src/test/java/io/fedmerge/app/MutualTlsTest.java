@@ -2,6 +2,7 @@ package io.fedmerge.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.fedmerge.edge.CertificateRenewer;
 import io.fedmerge.edge.ClientIdentity;
@@ -43,6 +44,20 @@ class MutualTlsTest {
         }).hasMessageContaining("UNAUTHENTICATED").hasMessageContaining(String.join("", fragments));
     }
 
+    /** Opens a watch stream, revokes, and expects the open stream to end UNAUTHENTICATED within a few keep-alives. */
+    private static void watchEndsWhen(EdgeConfig node, Runnable revoke, String fragment) {
+        try (HubClient c = node.client()) {
+            var events = c.watch(Long.MAX_VALUE - 1);
+            assertThat(events.next().getKeepalive()).as("the stream is open").isTrue();
+            revoke.run();
+            assertTimeoutPreemptively(Duration.ofSeconds(15), () -> assertThatThrownBy(() -> {
+                while (events.hasNext()) {
+                    events.next();
+                }
+            }).hasMessageContaining("UNAUTHENTICATED").hasMessageContaining(fragment));
+        }
+    }
+
     private static int cli(String... args) {
         return Fedmerge.commandLine().execute(args);
     }
@@ -57,7 +72,7 @@ class MutualTlsTest {
             "--spring.main.banner-mode=off", "--spring.grpc.server.ssl.client-auth=optional",
             "--fedmerge.hub.mtls.enabled=true", "--fedmerge.hub.mtls.ca-certificate=" + nodeCa.certificate(),
             "--fedmerge.hub.mtls.ca-private-key=" + nodeCa.privateKey(),
-            "--fedmerge.hub.mtls.certificate-validity=" + VALIDITY});
+            "--fedmerge.hub.mtls.certificate-validity=" + VALIDITY, "--fedmerge.hub.keepalive-seconds=1"});
         try (EmbeddedHub hub = EmbeddedHub.start(dir.resolve("data"), "mtls-admin", args)) {
             String token = hub.admin().post("/api/v1/enrollment-tokens", Map.of("ttlMinutes", 5)).path("token")
                     .asString();
@@ -109,12 +124,12 @@ class MutualTlsTest {
             assertThatThrownBy(() -> CertificateRenewer.renew(renewedByCli, alphaFile, Instant.now().plus(
                     Duration.ofDays(2)))).hasMessageContaining("expired").hasMessageContaining("enroll again");
 
-            // Revoking one certificate refuses it on the next call.
+            // Revoking one certificate refuses it on the next call, and ends a watch stream already open with it.
             String serial = renewedByCli.identity().certificate().getSerialNumber().toString(16);
-            hub.admin().delete("/api/v1/certificates/" + serial);
+            watchEndsWhen(renewedByCli, () -> hub.admin().delete("/api/v1/certificates/" + serial), "revoked");
             refused(renewedByCli, "revoked");
-            // Revoking a node refuses it, and marks every certificate it had as revoked.
-            hub.admin().delete("/api/v1/nodes/" + beta.nodeId());
+            // Revoking a node refuses it (open streams included), and marks every certificate it had as revoked.
+            watchEndsWhen(beta, () -> hub.admin().delete("/api/v1/nodes/" + beta.nodeId()), "revoked");
             refused(beta, "");
             var certs = hub.admin().get("/api/v1/nodes/" + beta.nodeId() + "/certificates");
             assertThat(certs.size()).isEqualTo(1);

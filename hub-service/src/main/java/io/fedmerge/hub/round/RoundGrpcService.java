@@ -80,6 +80,12 @@ class RoundGrpcService extends RoundServiceGrpc.RoundServiceImplBase {
         long keepaliveMs = properties.keepaliveSeconds() * 1000L;
         try {
             while (!out.isCancelled()) {
+                java.util.Optional<String> refused = NodeContext.refusalNow();
+                if (refused.isPresent()) {
+                    // Revoked while watching: the stream ends at the next event or keep-alive, not at reconnect.
+                    out.onError(io.grpc.Status.UNAUTHENTICATED.withDescription(refused.get()).asException());
+                    return;
+                }
                 boolean sent = false;
                 for (RoundStore.Event e : rounds.eventsAfter(after)) {
                     after = e.sequence();

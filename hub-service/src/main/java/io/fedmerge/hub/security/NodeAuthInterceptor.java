@@ -16,6 +16,7 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import org.springframework.grpc.server.GlobalServerInterceptor;
@@ -60,14 +61,22 @@ public class NodeAuthInterceptor implements ServerInterceptor {
                     + " hub admin, then enroll again"), new Metadata());
             return new ServerCall.Listener<>() {};
         }
+        X509Certificate[] peer = ca.enabled() ? peerCertificates(call) : null;
+        String nodeId = node.get().id();
+        Supplier<Optional<String>> check = () -> {
+            if (nodes.node(nodeId).map(Node::revoked).orElse(true)) {
+                return Optional.of("node " + nodeId + " was revoked; ask the hub admin, then enroll again");
+            }
+            return ca.enabled() ? ca.refusal(peer, nodeId) : Optional.empty();
+        };
         if (ca.enabled()) {
-            Optional<String> refused = ca.refusal(peerCertificates(call), node.get().id());
+            Optional<String> refused = ca.refusal(peer, nodeId);
             if (refused.isPresent()) {
                 call.close(Status.UNAUTHENTICATED.withDescription(refused.get()), new Metadata());
                 return new ServerCall.Listener<>() {};
             }
         }
-        Context ctx = Context.current().withValue(NodeContext.NODE, node.get());
+        Context ctx = Context.current().withValue(NodeContext.NODE, node.get()).withValue(NodeContext.RECHECK, check);
         return Contexts.interceptCall(ctx, call, headers, next);
     }
 
