@@ -131,6 +131,13 @@ class MutualTlsTest {
             // Revoking a node refuses it (open streams included), and marks every certificate it had as revoked.
             watchEndsWhen(beta, () -> hub.admin().delete("/api/v1/nodes/" + beta.nodeId()), "revoked");
             refused(beta, "");
+            String port = hub.context().getEnvironment().getProperty("local.server.port");
+            String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + port + "/actuator/prometheus")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("fedmerge_certificates_issued_total").containsPattern(
+                    "fedmerge_calls_refused_total\\{[^}]*reason=\"certificate\"[^}]*\\} [1-9]")
+                    .contains("fedmerge_certificates_expiring");
             var certs = hub.admin().get("/api/v1/nodes/" + beta.nodeId() + "/certificates");
             assertThat(certs.size()).isEqualTo(1);
             assertThat(certs.get(0).path("revokedAt").asString()).startsWith(Instant.now().toString().substring(0, 4));

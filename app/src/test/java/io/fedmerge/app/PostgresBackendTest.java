@@ -61,6 +61,13 @@ class PostgresBackendTest {
                         .isEqualTo(hub.admin().get("/api/v1/rounds/" + round + "/artifact").path("checkpointDigest")
                                 .asString());
             }
+            // The gauges that query the database at scrape time work on PostgreSQL too.
+            String port = hub.context().getEnvironment().getProperty("local.server.port");
+            String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + port + "/actuator/prometheus")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("fedmerge_certificates_expiring").contains("fedmerge_nodes_enrolled")
+                    .containsPattern("fedmerge_rounds\\{[^}]*state=\"PUBLISHED\"[^}]*\\} 1");
             // Every blob is in the bucket: two contributions, the artifact and its YAML; no upload parts remain
             // and the hub keeps no local copies.
             List<String> keys = objects.listObjectsV2Paginator(b -> b.bucket("pg-round")).contents().stream()

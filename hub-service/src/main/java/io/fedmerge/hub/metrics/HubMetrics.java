@@ -6,7 +6,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import java.sql.Timestamp;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -58,6 +60,24 @@ public class HubMetrics {
         }
         Gauge.builder("fedmerge.nodes.enrolled", () -> db.sql("select count(*) from node where revoked = false")
                 .query(Long.class).single()).description("enrolled, non-revoked nodes").register(registry);
+        // A node's newest certificate close to expiry means its agent has not renewed: the node is offline or stuck.
+        Gauge.builder("fedmerge.certificates.expiring", () -> db.sql("""
+                select count(*) from node_certificate c join node n on n.id = c.node_id
+                where n.revoked = false and c.revoked_at is null and c.not_after > ? and c.not_after < ?
+                and not exists (select 1 from node_certificate d where d.node_id = c.node_id
+                                and d.issued_at > c.issued_at)""")
+                .params(Timestamp.from(Instant.now()), Timestamp.from(Instant.now().plus(Duration.ofDays(7))))
+                .query(Long.class).single())
+                .description("nodes whose newest client certificate expires within 7 days").register(registry);
+    }
+
+    /** A gRPC call refused by authentication (reason: credential, certificate, revoked). */
+    public void callRefused(String reason) {
+        registry.counter("fedmerge.calls.refused", "reason", reason).increment();
+    }
+
+    public void certificateIssued() {
+        registry.counter("fedmerge.certificates.issued").increment();
     }
 
     public void received(long bytes) {

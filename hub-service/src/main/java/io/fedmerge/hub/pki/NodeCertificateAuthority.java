@@ -1,6 +1,7 @@
 package io.fedmerge.hub.pki;
 
 import io.fedmerge.hub.HubException;
+import io.fedmerge.hub.metrics.HubMetrics;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -47,14 +48,16 @@ public class NodeCertificateAuthority {
     private final boolean enabled;
     private final Duration validity;
     private final NodeCertificates register;
+    private final HubMetrics metrics;
     private final X509Certificate ca;
     private final PrivateKey caKey;
     private final SecureRandom random = new SecureRandom();
 
-    NodeCertificateAuthority(MtlsProperties properties, NodeCertificates register) {
+    NodeCertificateAuthority(MtlsProperties properties, NodeCertificates register, HubMetrics metrics) {
         this.enabled = properties.enabled();
         this.validity = properties.certificateValidity();
         this.register = register;
+        this.metrics = metrics;
         if (!enabled) {
             this.ca = null;
             this.caKey = null;
@@ -134,6 +137,7 @@ public class NodeCertificateAuthority {
                     b.build(new JcaContentSignerBuilder(signatureAlgorithm(caKey)).build(caKey)));
             String hex = serial.toString(16);
             register.record(new NodeCertificates.Issued(hex, nodeId, notBefore, notAfter, now, null));
+            metrics.certificateIssued();
             return new Issued(List.of(Pem.encode(cert), Pem.encode(ca)), notAfter, hex);
         } catch (Exception e) {
             throw new IllegalStateException("cannot sign a certificate for node " + nodeId + ": " + e.getMessage(),

@@ -1,5 +1,6 @@
 package io.fedmerge.hub.security;
 
+import io.fedmerge.hub.metrics.HubMetrics;
 import io.fedmerge.hub.node.Node;
 import io.fedmerge.hub.node.NodeRegistry;
 import io.fedmerge.proto.v1.EnrollmentServiceGrpc;
@@ -35,10 +36,12 @@ public class NodeAuthInterceptor implements ServerInterceptor {
 
     private final NodeRegistry nodes;
     private final NodeCertificateAuthority ca;
+    private final HubMetrics metrics;
 
-    NodeAuthInterceptor(NodeRegistry nodes, NodeCertificateAuthority ca) {
+    NodeAuthInterceptor(NodeRegistry nodes, NodeCertificateAuthority ca, HubMetrics metrics) {
         this.nodes = nodes;
         this.ca = ca;
+        this.metrics = metrics;
     }
 
     @Override
@@ -51,12 +54,14 @@ public class NodeAuthInterceptor implements ServerInterceptor {
         }
         String header = headers.get(AUTHORIZATION);
         if (header == null || !header.startsWith("Bearer ")) {
+            metrics.callRefused("credential");
             call.close(Status.UNAUTHENTICATED.withDescription("missing node credential: send 'authorization: Bearer"
                     + " <credential>' (run 'fedmerge edge enroll' first)"), new Metadata());
             return new ServerCall.Listener<>() {};
         }
         Optional<Node> node = nodes.authenticate(header.substring("Bearer ".length()).trim());
         if (node.isEmpty()) {
+            metrics.callRefused("credential");
             call.close(Status.UNAUTHENTICATED.withDescription("node credential not recognised or revoked; ask the"
                     + " hub admin, then enroll again"), new Metadata());
             return new ServerCall.Listener<>() {};
@@ -72,6 +77,7 @@ public class NodeAuthInterceptor implements ServerInterceptor {
         if (ca.enabled()) {
             Optional<String> refused = ca.refusal(peer, nodeId);
             if (refused.isPresent()) {
+                metrics.callRefused("certificate");
                 call.close(Status.UNAUTHENTICATED.withDescription(refused.get()), new Metadata());
                 return new ServerCall.Listener<>() {};
             }
