@@ -58,6 +58,18 @@ class MutualTlsTest {
         }
     }
 
+    private static String stdout(Runnable r) {
+        var out = System.out;
+        var buf = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(buf, true));
+        try {
+            r.run();
+        } finally {
+            System.setOut(out);
+        }
+        return buf.toString();
+    }
+
     private static int cli(String... args) {
         return Fedmerge.commandLine().execute(args);
     }
@@ -90,6 +102,11 @@ class MutualTlsTest {
                     .isEqualTo("[OWNER_READ, OWNER_WRITE]");
             works(alpha);
             works(beta);
+            String status = stdout(() -> cli("edge", "status", "--json", "--config",
+                    dir.resolve("beta.json").toString()));
+            assertThat(status).contains("\"certificate_serial\" : \""
+                    + beta.identity().certificate().getSerialNumber().toString(16))
+                    .contains("\"certificate_expires\"");
 
             // The credential alone is not enough, nor a certificate of another node or from another CA.
             refused(new EdgeConfig(alpha.hub(), alpha.nodeId(), alpha.nodeName(), alpha.credential(),

@@ -20,13 +20,19 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        EdgeConfig c = options.load();
+        EdgeConfig c = options.current(); // renews the client certificate first if that is due
         ObjectNode o = Output.object();
         o.put("hub", c.hub());
         o.put("node_id", c.nodeId());
         o.put("node_name", c.nodeName());
+        if (c.identity() != null) {
+            var cert = c.identity().certificate();
+            o.put("client_certificate", c.clientCertificate());
+            o.put("certificate_serial", cert.getSerialNumber().toString(16));
+            o.put("certificate_expires", cert.getNotAfter().toInstant().toString());
+        }
         if (round != null) {
-            try (HubClient hub = options.client()) {
+            try (HubClient hub = c.client()) {
                 Round r = hub.round(round);
                 o.put("round_state", r.getState().name());
                 o.put("merge_method", r.getMergeMethod());
