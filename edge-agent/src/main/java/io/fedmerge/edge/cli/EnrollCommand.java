@@ -40,7 +40,7 @@ final class EnrollCommand implements Callable<Integer> {
 
     @Option(names = "--ca", description = "PEM certificate of the CA that signed the hub's TLS certificate"
             + " (a TLS hub); omit for a plaintext hub.")
-    java.nio.file.Path ca;
+    Path ca;
 
     @Option(names = "--mtls", description = "Ask the hub for a client certificate (hubs with mutual TLS): a key is"
             + " generated here and only its signing request is sent. Key and certificate are kept next to --config.")

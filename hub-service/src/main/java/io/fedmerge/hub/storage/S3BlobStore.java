@@ -2,7 +2,9 @@ package io.fedmerge.hub.storage;
 
 import io.fedmerge.core.io.FileTrees;
 import io.fedmerge.hub.HubProperties;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -12,7 +14,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -173,7 +178,7 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
         return new S3PartAppender((offset, data, length) -> {
             String part = dir + partName(offset);
             request("PUT " + part, () -> s3.putObject(b -> b.bucket(bucket).key(part).contentLength((long) length),
-                    RequestBody.fromContentProvider(() -> new java.io.ByteArrayInputStream(data, 0, length), length,
+                    RequestBody.fromContentProvider(() -> new ByteArrayInputStream(data, 0, length), length,
                             "application/octet-stream")));
         }, partWriters, partBytes, stored, openSpool(key, stored));
     }
@@ -388,7 +393,7 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
         String uploadId = request("CreateMultipartUpload " + object, () -> s3.createMultipartUpload(
                 b -> b.bucket(bucket).key(object)).uploadId());
         try {
-            java.util.Map<String, Integer> numbers = new java.util.HashMap<>();
+            Map<String, Integer> numbers = new HashMap<>();
             for (Piece p : parts) {
                 numbers.put(p.objectKey(), numbers.size() + 1);
             }
@@ -451,7 +456,7 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
     /** Runs one task per piece on up to {@link #LANES} threads and returns the results in piece order. */
     private static <T> List<T> inLanes(List<Piece> pieces, Work<T> work) throws IOException {
         if (pieces.size() == 1) {
-            return java.util.Collections.singletonList(work.run(pieces.getFirst())); // may hold null
+            return Collections.singletonList(work.run(pieces.getFirst())); // may hold null
         }
         try (ExecutorService pool = Executors.newFixedThreadPool(Math.min(LANES, pieces.size()),
                 Thread.ofVirtual().name("s3-lane-", 0).factory())) {
@@ -474,7 +479,7 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
             throw new IOException(e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("S3 transfer interrupted");
+            throw new InterruptedIOException("S3 transfer interrupted");
         }
     }
 
