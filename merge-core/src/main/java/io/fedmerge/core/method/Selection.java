@@ -117,8 +117,26 @@ sealed interface Selection {
      * favours large magnitudes. With {@code divideByProbability} each survivor is divided by its own p
      * (the original DELLA rescale); otherwise rescaling is left to the caller.
      */
-    record DellaKeep(CounterRng rng, double density, double epsilon, int rowLength, boolean divideByProbability)
-            implements Selection, Cursor {
+    /**
+     * DELLA's MagPrune (§3.5): in each row, the element of magnitude rank r (ascending, ties by index) is kept with
+     * probability p_r = d − ε + 2ε·r/(m − 1). The draw test u &lt; p_r is done exactly as an integer comparison of the
+     * draw's 53 bits with ⌈p_r·2⁵³⌉ (one threshold per rank, computed once per tensor), in element order and without a
+     * data-dependent branch, so the only per-row cost left is ranking the magnitudes.
+     */
+    record DellaKeep(CounterRng rng, double density, double epsilon, int rowLength, boolean divideByProbability,
+            long[] thresholds, double[] probabilities) implements Selection, Cursor {
+
+        DellaKeep(CounterRng rng, double density, double epsilon, int rowLength, boolean divideByProbability) {
+            this(rng, density, epsilon, rowLength, divideByProbability, new long[rowLength], new double[rowLength]);
+            double low = density - epsilon;
+            double step = rowLength == 1 ? 0 : 2 * epsilon / (rowLength - 1);
+            for (int rank = 0; rank < rowLength; rank++) {
+                double p = rowLength == 1 ? density : low + step * rank;
+                probabilities[rank] = p;
+                thresholds[rank] = (long) Math.ceil(p * 0x1p53); // u = m·2⁻⁵³ < p  ⟺  m < ⌈p·2⁵³⌉
+            }
+        }
+
         @Override
         public Cursor cursor(int slice) {
             return this;
@@ -131,29 +149,33 @@ sealed interface Selection {
                         + " elements per block; this tensor's rows are longer than a slice");
             }
             long[] keys = new long[rowLength];
+            int[] rankOf = new int[rowLength];
             for (int start = 0; start < block.length(); start += rowLength) {
-                applyRow(block.first() + start, delta, start, keys);
+                applyRow(block.first() + start, delta, start, keys, rankOf);
             }
         }
 
-        private void applyRow(long firstFlat, float[] delta, int start, long[] keys) {
+        private void applyRow(long firstFlat, float[] delta, int start, long[] keys, int[] rankOf) {
             int m = rowLength;
             for (int j = 0; j < m; j++) {
                 // |x| bits (31 bits) above the in-row index: sorting the longs orders by magnitude, then by index.
                 keys[j] = ((long) (Float.floatToRawIntBits(delta[start + j]) & 0x7FFFFFFF) << 32) | j;
             }
             java.util.Arrays.sort(keys, 0, m);
-            double low = density - epsilon;
-            double step = m == 1 ? 0 : 2 * epsilon / (m - 1);
             for (int rank = 0; rank < m; rank++) {
-                int j = (int) keys[rank];
-                double p = m == 1 ? density : low + step * rank;
-                int at = start + j;
-                if (!(rng.uniform(firstFlat + j) < p)) {
-                    delta[at] = 0f;
-                } else if (divideByProbability) {
-                    delta[at] = (float) (delta[at] / p);
+                rankOf[(int) keys[rank]] = rank;
+            }
+            if (divideByProbability) {
+                for (int j = 0; j < m; j++) {
+                    int rank = rankOf[j];
+                    float kept = (float) (delta[start + j] / probabilities[rank]);
+                    delta[start + j] = rng.bits53(firstFlat + j) < thresholds[rank] ? kept : 0f;
                 }
+                return;
+            }
+            for (int j = 0; j < m; j++) {
+                float x = delta[start + j];
+                delta[start + j] = rng.bits53(firstFlat + j) < thresholds[rankOf[j]] ? x : 0f;
             }
         }
     }

@@ -1,0 +1,67 @@
+package io.fedmerge.core.method;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fedmerge.core.tensor.CounterRng;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The branch-free DELLA keep loop (integer thresholds per rank, element order) decides exactly as the definition:
+ * sort the row, then keep rank r iff u &lt; p_r, dividing by p_r when asked. Bit-for-bit, ties included.
+ */
+class DellaKeepTest {
+
+    /** The definition, element by element in rank order. */
+    private static void reference(CounterRng rng, double density, double epsilon, int m, boolean divide,
+            long firstFlat, float[] delta, int start) {
+        long[] keys = new long[m];
+        for (int j = 0; j < m; j++) {
+            keys[j] = ((long) (Float.floatToRawIntBits(delta[start + j]) & 0x7FFFFFFF) << 32) | j;
+        }
+        Arrays.sort(keys);
+        double low = density - epsilon;
+        double step = m == 1 ? 0 : 2 * epsilon / (m - 1);
+        for (int rank = 0; rank < m; rank++) {
+            int j = (int) keys[rank];
+            double p = m == 1 ? density : low + step * rank;
+            if (!(rng.uniform(firstFlat + j) < p)) {
+                delta[start + j] = 0f;
+            } else if (divide) {
+                delta[start + j] = (float) (delta[start + j] / p);
+            }
+        }
+    }
+
+    @Test
+    void matchesTheDefinitionBitForBit() {
+        Random random = new Random(7);
+        for (int m : new int[] {1, 2, 7, 64, 4096}) {
+            for (boolean divide : new boolean[] {false, true}) {
+                for (double[] de : new double[][] {{0.6, 0.05}, {0.5, 0.5}, {0.9, 0.1}, {0.3, 0.0}}) {
+                    int rows = Math.max(1, 8192 / m);
+                    float[] delta = new float[rows * m];
+                    for (int i = 0; i < delta.length; i++) {
+                        // Few distinct magnitudes, both signs, and zeros: ties must fall back to index order.
+                        delta[i] = random.nextInt(5) == 0 ? 0f : (random.nextBoolean() ? 1 : -1)
+                                * (random.nextInt(9) + 1) * 0.01f;
+                    }
+                    float[] expected = delta.clone();
+                    CounterRng rng = CounterRng.forTensor(3, "model.layers.0.mlp.up_proj.weight", "hospital-" + m);
+                    long first = 1_000_000L * m;
+                    for (int r = 0; r < rows; r++) {
+                        reference(rng, de[0], de[1], m, divide, first + (long) r * m, expected, r * m);
+                    }
+                    new Selection.DellaKeep(rng, de[0], de[1], m, divide)
+                            .apply(new Slice(0, first, delta.length, new float[delta.length], new float[][] {delta}),
+                                    delta);
+                    for (int i = 0; i < delta.length; i++) {
+                        assertThat(Float.floatToRawIntBits(delta[i])).as("m=%d divide=%s d=%s i=%d", m, divide,
+                                Arrays.toString(de), i).isEqualTo(Float.floatToRawIntBits(expected[i]));
+                    }
+                }
+            }
+        }
+    }
+}
