@@ -112,7 +112,8 @@ class MutualTlsTest {
             refused(new EdgeConfig(alpha.hub(), alpha.nodeId(), alpha.nodeName(), alpha.credential(),
                     alpha.caFile()), "requires a client certificate");
             refused(alpha.withIdentity(beta.identity()), "was not issued to this node");
-            NodeCaFiles.Created foreignCa = NodeCaFiles.create(dir.resolve("foreign-ca"), "foreign", Duration.ofDays(1));
+            NodeCaFiles.Created foreignCa = NodeCaFiles.create(dir.resolve("foreign-ca"), "foreign",
+                    Duration.ofDays(1));
             ClientIdentity forged = pki.clientCertificateFrom(foreignCa, alpha.nodeId(), "forged");
             assertThatThrownBy(() -> {
                 try (HubClient c = alpha.withIdentity(forged).client()) {

@@ -43,7 +43,8 @@ class PostgresBackendTest {
         String[] args = {"--spring.main.banner-mode=off", "--spring.datasource.url=" + url + "&currentSchema=" + schema,
             "--spring.flyway.schemas=" + schema};
         try (LocalS3 s3 = LocalS3.start(Files.createDirectories(dir.resolve("s3")));
-                EmbeddedHub hub = EmbeddedHub.start(dir.resolve("hub"), "t", FederationFixture.concat(args, s3.hubArgs("pg-round")));
+                EmbeddedHub hub = EmbeddedHub.start(dir.resolve("hub"), "t",
+                        FederationFixture.concat(args, s3.hubArgs("pg-round")));
                 S3Client objects = s3.client()) {
             fx.registerBase(hub);
             String round = FederationFixture.openRound(hub, "ties", Map.of("weight", 1, "density", 0.5), 2);
