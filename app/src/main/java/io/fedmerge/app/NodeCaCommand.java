@@ -15,10 +15,12 @@ final class NodeCaCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Directory for ca.pem and ca.key.")
     Path out;
 
-    @Option(names = "--name", defaultValue = "fedmerge node CA", description = "Common name (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--name", defaultValue = "fedmerge node CA",
+            description = "Common name (default: ${DEFAULT-VALUE}).")
     String name;
 
-    @Option(names = "--validity-days", defaultValue = "3650", description = "CA lifetime in days (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--validity-days", defaultValue = "3650",
+            description = "CA lifetime in days (default: ${DEFAULT-VALUE}).")
     int validityDays;
 
     @Override

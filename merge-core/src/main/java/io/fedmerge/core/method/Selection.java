@@ -114,14 +114,10 @@ sealed interface Selection {
     /**
      * DELLA's MagPrune: within each row (first dimension × the rest), element j of ascending magnitude rank r_j
      * (ties by flat index) is kept with probability p_j = (d − ε) + 2ε·r_j/(m − 1), so the row keeps d on average and
-     * favours large magnitudes. With {@code divideByProbability} each survivor is divided by its own p
-     * (the original DELLA rescale); otherwise rescaling is left to the caller.
-     */
-    /**
-     * DELLA's MagPrune (§3.5): in each row, the element of magnitude rank r (ascending, ties by index) is kept with
-     * probability p_r = d − ε + 2ε·r/(m − 1). The draw test u &lt; p_r is done exactly as an integer comparison of the
-     * draw's 53 bits with ⌈p_r·2⁵³⌉ (one threshold per rank, computed once per tensor), in element order and without a
-     * data-dependent branch, so the only per-row cost left is ranking the magnitudes.
+     * favours large magnitudes. With {@code divideByProbability} each survivor is divided by its own p (the original
+     * DELLA rescale); otherwise rescaling is left to the caller. The draw test u &lt; p is done exactly as an integer
+     * comparison of the draw's 53 bits with ⌈p·2⁵³⌉ (one threshold per rank, computed once per tensor), in element
+     * order and without a data-dependent branch, so the per-row cost left is ranking the magnitudes.
      */
     record DellaKeep(CounterRng rng, double density, double epsilon, int rowLength, boolean divideByProbability,
             long[] thresholds, double[] probabilities) implements Selection, Cursor {
