@@ -25,8 +25,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * The one place every gRPC call is authenticated: "authorization: Bearer &lt;node credential&gt;" must name an
- * enrolled, non-revoked node and, with mutual TLS on, the TLS client certificate must be one the hub issued to that same node
- * and has not revoked. Only Enroll (which has no credential yet) and the standard health check are exempt.
+ * enrolled, non-revoked node and, with mutual TLS on, the TLS client certificate must be one the hub issued to that
+ * same node and has not revoked. Only Enroll (which has no credential yet) and the standard health check are exempt.
  */
 @Component
 @GlobalServerInterceptor
