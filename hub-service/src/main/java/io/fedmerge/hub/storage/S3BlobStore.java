@@ -15,9 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -232,7 +230,7 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
         }
         Path file = staging.resolve(UUID.randomUUID() + ".blob");
         try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            inLanes(pieces, p -> {
+            inLanes(pieces, (i, p) -> {
                 fetch(p, out);
                 return null;
             });
@@ -319,24 +317,34 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
     }
 
     private void multipart(String object, Path file, long size, long part) throws IOException {
-        String uploadId;
-        try {
-            uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(object)).uploadId();
-        } catch (SdkException e) {
-            throw failure("CreateMultipartUpload " + object, e);
-        }
         List<Piece> pieces = new ArrayList<>();
         for (long at = 0; at < size; at += part) {
             pieces.add(new Piece(object, at, Math.min(part, size - at), at));
         }
+        multipartObject(object, pieces, "UploadPart", (number, uploadId, p) -> s3.uploadPart(
+                b -> b.bucket(bucket).key(object).uploadId(uploadId).partNumber(number).contentLength(p.length()),
+                RequestBody.fromContentProvider(() -> FileRangeStream.open(file, p.fileOffset(), p.length()),
+                        p.length(), "application/octet-stream")).eTag());
+    }
+
+    /** Sends part {@code number} of a multipart upload; returns its ETag. */
+    private interface PartSender {
+        String send(int number, String uploadId, Piece p);
+    }
+
+    /**
+     * One multipart upload of {@code object}, piece i as part i + 1, up to {@link #LANES} parts at a time; aborted
+     * (nothing left behind in the store) if any part or the completion fails.
+     */
+    private void multipartObject(String object, List<Piece> pieces, String operation, PartSender sender)
+            throws IOException {
+        String uploadId = request("CreateMultipartUpload " + object, () -> s3.createMultipartUpload(
+                b -> b.bucket(bucket).key(object)).uploadId());
         try {
-            List<CompletedPart> done = inLanes(pieces, p -> {
-                int number = (int) (p.fileOffset() / part) + 1;
-                String etag = request("UploadPart " + number + " of " + object, () -> s3.uploadPart(
-                        b -> b.bucket(bucket).key(object).uploadId(uploadId).partNumber(number)
-                                .contentLength(p.length()),
-                        RequestBody.fromContentProvider(() -> FileRangeStream.open(file, p.fileOffset(),
-                                p.length()), p.length(), "application/octet-stream")).eTag());
+            List<CompletedPart> done = inLanes(pieces, (i, p) -> {
+                int number = i + 1;
+                String etag = request(operation + " " + number + " of " + object,
+                        () -> sender.send(number, uploadId, p));
                 return CompletedPart.builder().partNumber(number).eTag(etag).build();
             });
             request("CompleteMultipartUpload " + object, () -> s3.completeMultipartUpload(b -> b.bucket(bucket)
@@ -390,31 +398,9 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
     }
 
     private void assemble(String object, List<Piece> parts) throws IOException {
-        String uploadId = request("CreateMultipartUpload " + object, () -> s3.createMultipartUpload(
-                b -> b.bucket(bucket).key(object)).uploadId());
-        try {
-            Map<String, Integer> numbers = new HashMap<>();
-            for (Piece p : parts) {
-                numbers.put(p.objectKey(), numbers.size() + 1);
-            }
-            List<CompletedPart> done = inLanes(parts, p -> {
-                int number = numbers.get(p.objectKey());
-                String etag = request("UploadPartCopy " + number + " of " + object, () -> s3.uploadPartCopy(
-                        b -> b.sourceBucket(bucket).sourceKey(p.objectKey()).destinationBucket(bucket)
-                                .destinationKey(object).uploadId(uploadId).partNumber(number))
-                        .copyPartResult().eTag());
-                return CompletedPart.builder().partNumber(number).eTag(etag).build();
-            });
-            request("CompleteMultipartUpload " + object, () -> s3.completeMultipartUpload(b -> b.bucket(bucket)
-                    .key(object).uploadId(uploadId).multipartUpload(m -> m.parts(done))));
-        } catch (IOException | RuntimeException e) {
-            try {
-                s3.abortMultipartUpload(b -> b.bucket(bucket).key(object).uploadId(uploadId));
-            } catch (SdkException abort) {
-                e.addSuppressed(abort);
-            }
-            throw e;
-        }
+        multipartObject(object, parts, "UploadPartCopy", (number, uploadId, p) -> s3.uploadPartCopy(
+                b -> b.sourceBucket(bucket).sourceKey(p.objectKey()).destinationBucket(bucket).destinationKey(object)
+                        .uploadId(uploadId).partNumber(number)).copyPartResult().eTag());
     }
 
     @Override
@@ -450,19 +436,21 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
     }
 
     private interface Work<T> {
-        T run(Piece p) throws IOException;
+        /** @param index the piece's position in the list */
+        T run(int index, Piece p) throws IOException;
     }
 
     /** Runs one task per piece on up to {@link #LANES} threads and returns the results in piece order. */
     private static <T> List<T> inLanes(List<Piece> pieces, Work<T> work) throws IOException {
         if (pieces.size() == 1) {
-            return Collections.singletonList(work.run(pieces.getFirst())); // may hold null
+            return Collections.singletonList(work.run(0, pieces.getFirst())); // may hold null
         }
         try (ExecutorService pool = Executors.newFixedThreadPool(Math.min(LANES, pieces.size()),
                 Thread.ofVirtual().name("s3-lane-", 0).factory())) {
             List<Future<T>> futures = new ArrayList<>();
-            for (Piece p : pieces) {
-                futures.add(pool.submit((Callable<T>) () -> work.run(p)));
+            for (int i = 0; i < pieces.size(); i++) {
+                int index = i;
+                futures.add(pool.submit((Callable<T>) () -> work.run(index, pieces.get(index))));
             }
             List<T> results = new ArrayList<>();
             for (Future<T> f : futures) {
