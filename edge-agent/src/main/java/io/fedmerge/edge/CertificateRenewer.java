@@ -29,9 +29,10 @@ public final class CertificateRenewer {
         if (old == null) {
             throw new FedmergeException("this node has no client certificate to renew (it enrolled without --mtls)");
         }
-        if (old.certificate().getNotAfter().toInstant().isBefore(now)) {
+        Instant expires = old.expiresAt();
+        if (expires.isBefore(now)) {
             throw new FedmergeException("the client certificate " + old.certificateChain() + " expired at "
-                    + old.certificate().getNotAfter().toInstant() + "; a hub cannot renew an expired certificate:"
+                    + expires + "; a hub cannot renew an expired certificate:"
                     + " ask the hub admin for an enrollment token and enroll again");
         }
         NodeKeys.Request request = NodeKeys.newRequest(config.nodeName());

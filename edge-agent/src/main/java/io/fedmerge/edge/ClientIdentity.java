@@ -26,6 +26,11 @@ public record ClientIdentity(Path certificateChain, Path privateKey) {
         }
     }
 
+    /** When the certificate stops being valid. */
+    public Instant expiresAt() {
+        return certificate().getNotAfter().toInstant();
+    }
+
     /** Renewal is due once two thirds of the certificate's lifetime have passed (or it has expired). */
     public boolean renewalDue(Instant now) {
         X509Certificate c = certificate();

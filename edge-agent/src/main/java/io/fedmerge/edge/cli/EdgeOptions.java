@@ -32,17 +32,18 @@ public final class EdgeOptions {
         try {
             after = CertificateRenewer.renewIfDue(before, configPath(), now);
         } catch (FedmergeException e) {
-            if (before.identity() == null || before.identity().certificate().getNotAfter().toInstant().isBefore(now)) {
+            Instant expires = before.identity() == null ? null : before.identity().expiresAt();
+            if (expires == null || expires.isBefore(now)) {
                 throw e;
             }
             // Still valid: a hub that is down now is asked again by the next command (or the watch loop).
             System.err.println("could not renew the client certificate yet (" + e.getMessage() + "); the current"
-                    + " one is valid until " + before.identity().certificate().getNotAfter().toInstant());
+                    + " one is valid until " + expires);
             return before;
         }
         if (after != before) {
             System.err.println("renewed the client certificate: " + after.clientCertificate() + ", valid until "
-                    + after.identity().certificate().getNotAfter().toInstant());
+                    + after.identity().expiresAt());
         }
         return after;
     }

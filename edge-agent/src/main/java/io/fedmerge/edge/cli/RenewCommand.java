@@ -18,7 +18,7 @@ final class RenewCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         EdgeConfig renewed = CertificateRenewer.renew(options.load(), options.configPath(), Instant.now());
-        Instant until = renewed.identity().certificate().getNotAfter().toInstant();
+        Instant until = renewed.identity().expiresAt();
         if (options.json) {
             ObjectNode o = Output.object();
             o.put("client_certificate", renewed.clientCertificate());
