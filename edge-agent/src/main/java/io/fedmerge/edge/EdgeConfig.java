@@ -1,6 +1,7 @@
 package io.fedmerge.edge;
 
 import io.fedmerge.core.FedmergeException;
+import io.fedmerge.core.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -60,6 +61,10 @@ public record EdgeConfig(String hub, String nodeId, String nodeName, String cred
     }
 
     public void save(Path file) {
-        NodeKeys.writeAtomically(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(this), true);
+        try {
+            AtomicFiles.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(this), true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
     }
 }

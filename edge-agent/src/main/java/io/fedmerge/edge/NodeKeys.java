@@ -1,12 +1,10 @@
 package io.fedmerge.edge;
 
+import io.fedmerge.core.io.AtomicFiles;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -66,30 +64,12 @@ public final class NodeKeys {
         }
         Path key = dir.resolve(stem + ".key");
         Path cert = dir.resolve(stem + ".pem");
-        writeAtomically(key, pem(keys.getPrivate()), true);
-        writeAtomically(cert, String.join("", chainPem), false);
-        return new ClientIdentity(cert.toAbsolutePath(), key.toAbsolutePath());
-    }
-
-    /** Writes through a temporary file and a rename; owner-only when {@code secret}. */
-    public static void writeAtomically(Path file, String content, boolean secret) {
         try {
-            Path dir = file.toAbsolutePath().getParent();
-            Files.createDirectories(dir);
-            Path tmp = dir.resolve(file.getFileName() + ".tmp");
-            Files.deleteIfExists(tmp);
-            Files.createFile(tmp);
-            if (secret) {
-                try {
-                    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-                } catch (UnsupportedOperationException ignored) {
-                    // not a POSIX file system: rely on the directory's protection
-                }
-            }
-            Files.writeString(tmp, content);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.write(key, pem(keys.getPrivate()), true);
+            AtomicFiles.write(cert, String.join("", chainPem), false);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
+            throw new UncheckedIOException("cannot write the client key and certificate in " + dir, e);
         }
+        return new ClientIdentity(cert.toAbsolutePath(), key.toAbsolutePath());
     }
 }

@@ -1,6 +1,7 @@
 package io.fedmerge.hub.pki;
 
 import io.fedmerge.core.FedmergeException;
+import io.fedmerge.core.io.AtomicFiles;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
@@ -57,7 +58,7 @@ public final class NodeCaFiles {
                     new JcaX509ExtensionUtils().createSubjectKeyIdentifier(pair.getPublic()));
             X509Certificate ca = new JcaX509CertificateConverter().getCertificate(
                     b.build(new JcaContentSignerBuilder("SHA384withECDSA").build(pair.getPrivate())));
-            Pem.writePrivate(key, Pem.encode(pair.getPrivate()));
+            AtomicFiles.write(key, Pem.encode(pair.getPrivate()), true);
             Files.writeString(cert, Pem.encode(ca));
             return new Created(cert, key, ca);
         } catch (GeneralSecurityException | OperatorCreationException | CertIOException e) {

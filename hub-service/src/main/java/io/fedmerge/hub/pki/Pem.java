@@ -6,8 +6,6 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -88,20 +86,5 @@ public final class Pem {
         } catch (IOException e) {
             throw new IllegalStateException("cannot read the " + what + " at " + file + ": " + e.getMessage(), e);
         }
-    }
-
-    /** Writes a file only its owner can read, atomically (a private key must never be briefly world-readable). */
-    public static void writePrivate(Path file, String content) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = dir.resolve(file.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        try {
-            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        } catch (UnsupportedOperationException e) {
-            Files.createFile(tmp); // not a POSIX file system: the directory's protection applies
-        }
-        Files.writeString(tmp, content);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 }
