@@ -51,7 +51,7 @@ public record EdgeConfig(String hub, String nodeId, String nodeName, String cred
     public static EdgeConfig load(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new FedmergeException("no edge configuration at " + file + "; run 'fedmerge edge enroll --hub"
-                    + " HOST:PORT --token TOKEN' first (or pass --config)");
+                    + " HOST:PORT --token-file FILE' first (or pass --config)");
         }
         try {
             return JSON.readValue(Files.readString(file), EdgeConfig.class);

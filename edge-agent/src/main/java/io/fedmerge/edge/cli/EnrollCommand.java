@@ -25,14 +25,24 @@ final class EnrollCommand implements Callable<Integer> {
     @Option(names = "--hub", required = true, description = "Hub gRPC address, HOST:PORT.")
     String hub;
 
-    @Option(names = "--token", description = "One-time enrollment token from the hub admin.")
+    @Option(names = "--token-file", description = "File holding the one-time enrollment token from the hub admin"
+            + " (or set FEDMERGE_ENROLL_TOKEN).")
+    Path tokenFile;
+
+    @Option(names = "--token", description = "The enrollment token itself (visible to other users in ps: prefer"
+            + " --token-file or FEDMERGE_ENROLL_TOKEN).")
     String token;
 
     @Option(names = "--admin-url", description = "Provisioning by the hub operator: mint the token through the admin"
-            + " API at this URL (needs --admin-token) instead of passing --token.")
+            + " API at this URL (with --admin-token-file or FEDMERGE_ADMIN_TOKEN) instead of passing a token.")
     String adminUrl;
 
-    @Option(names = "--admin-token", description = "Admin API token, with --admin-url.")
+    @Option(names = "--admin-token-file", description = "File holding the admin API token, with --admin-url (or set"
+            + " FEDMERGE_ADMIN_TOKEN).")
+    Path adminTokenFile;
+
+    @Option(names = "--admin-token", description = "The admin API token itself, with --admin-url (visible in ps:"
+            + " prefer --admin-token-file or FEDMERGE_ADMIN_TOKEN).")
     String adminToken;
 
     @Option(names = "--name", description = "Node name (default: this host's name).")
@@ -53,13 +63,16 @@ final class EnrollCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--mtls needs a TLS hub: give its CA with"
                     + " --ca");
         }
-        if (token == null) {
-            token = TokenMint.mint(adminUrl, adminToken, nodeName);
+        String secret = SecretInput.resolve(token, tokenFile, "FEDMERGE_ENROLL_TOKEN", "--token", System.getenv());
+        if (secret == null) {
+            String admin = adminUrl == null ? null : SecretInput.resolve(adminToken, adminTokenFile,
+                    "FEDMERGE_ADMIN_TOKEN", "--admin-token", System.getenv());
+            secret = TokenMint.mint(adminUrl, admin, nodeName);
         }
         NodeKeys.Request request = mtls ? NodeKeys.newRequest(nodeName) : null;
         EnrollResponse r;
         try (HubClient client = new HubClient(hub, null, ca)) {
-            r = client.enroll(token, nodeName, request == null ? "" : request.csrPem());
+            r = client.enroll(secret, nodeName, request == null ? "" : request.csrPem());
         }
         EdgeConfig config = new EdgeConfig(hub, r.getNodeId(), nodeName, r.getCredential(),
                 ca == null ? null : ca.toAbsolutePath().toString());

@@ -15,7 +15,8 @@ final class TokenMint {
 
     static String mint(String adminUrl, String adminToken, String note) {
         if (adminUrl == null || adminToken == null) {
-            throw new FedmergeException("give --token, or both --admin-url and --admin-token");
+            throw new FedmergeException("no enrollment token: give --token-file (or set FEDMERGE_ENROLL_TOKEN), or"
+                    + " --admin-url with --admin-token-file (or FEDMERGE_ADMIN_TOKEN) to mint one");
         }
         JsonMapper json = JsonMapper.builder().build();
         String body = json.writeValueAsString(java.util.Map.of("ttlMinutes", 10, "note", note));
