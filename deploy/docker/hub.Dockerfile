@@ -13,7 +13,7 @@ COPY --from=build /src/app/target/fedmerge-app-*.jar /opt/fedmerge/lib/
 ENV JAVA_TOOL_OPTIONS="--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:MaxRAMPercentage=75"
 USER fedmerge
 WORKDIR /var/lib/fedmerge
-EXPOSE 8080 9090
+EXPOSE 8080 8081 9090
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s \
-    CMD ["java", "-cp", "/opt/fedmerge/lib/*", "io.fedmerge.app.HealthProbe", "http://127.0.0.1:8080/actuator/health/readiness"]
+    CMD ["java", "-cp", "/opt/fedmerge/lib/*", "io.fedmerge.app.HealthProbe", "http://127.0.0.1:8081/actuator/health/readiness"]
 ENTRYPOINT ["java", "-cp", "/opt/fedmerge/lib/*", "io.fedmerge.app.Fedmerge", "hub", "--data-dir", "/var/lib/fedmerge"]

@@ -14,27 +14,33 @@ public final class EmbeddedHub implements AutoCloseable {
     private final ConfigurableApplicationContext context;
     private final int httpPort;
     private final int grpcPort;
+    private final int managementPort;
     private final String adminToken;
 
-    private EmbeddedHub(ConfigurableApplicationContext context, int httpPort, int grpcPort, String adminToken) {
+    private EmbeddedHub(ConfigurableApplicationContext context, int httpPort, int grpcPort, int managementPort,
+            String adminToken) {
         this.context = context;
         this.httpPort = httpPort;
         this.grpcPort = grpcPort;
+        this.managementPort = managementPort;
         this.adminToken = adminToken;
     }
 
+    /** A hub with its admin API, gRPC and management (Actuator) ports on free loopback ports. */
     public static EmbeddedHub start(Path dataDir, String adminToken, String... extra) {
         int http = freePort();
         int grpc = freePort();
+        int management = freePort();
         SpringApplication app = new SpringApplication(HubApplication.class);
         app.setWebApplicationType(WebApplicationType.SERVLET);
-        String[] args = new String[4 + extra.length];
+        String[] args = new String[5 + extra.length];
         args[0] = "--fedmerge.hub.data-dir=" + dataDir.toAbsolutePath();
         args[1] = "--fedmerge.hub.admin-token=" + adminToken;
         args[2] = "--server.port=" + http;
         args[3] = "--spring.grpc.server.port=" + grpc;
-        System.arraycopy(extra, 0, args, 4, extra.length);
-        return new EmbeddedHub(app.run(args), http, grpc, adminToken);
+        args[4] = "--management.server.port=" + management;
+        System.arraycopy(extra, 0, args, 5, extra.length);
+        return new EmbeddedHub(app.run(args), http, grpc, management, adminToken);
     }
 
     static int freePort() {
@@ -47,6 +53,20 @@ public final class EmbeddedHub implements AutoCloseable {
 
     public String grpcTarget() {
         return "127.0.0.1:" + grpcPort;
+    }
+
+    /** The admin API's base URL (http://127.0.0.1:PORT). */
+    public String httpUrl() {
+        return "http://127.0.0.1:" + httpPort;
+    }
+
+    public int managementPort() {
+        return managementPort;
+    }
+
+    /** The management port's base URL: probes and the Prometheus scrape under /actuator. */
+    public String managementUrl() {
+        return "http://127.0.0.1:" + managementPort;
     }
 
     public AdminApi admin() {

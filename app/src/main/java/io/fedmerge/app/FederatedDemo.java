@@ -54,6 +54,7 @@ public final class FederatedDemo {
                 MergeProgress.NONE);
         String adminToken = io.fedmerge.hub.security.Secrets.newSecret("fma_");
         try (EmbeddedHub hub = EmbeddedHub.start(work.resolve("hub"), adminToken, "--spring.main.banner-mode=off",
+                "--fedmerge.hub.models-root=" + models.toAbsolutePath(),
                 "--logging.level.root=WARN")) {
             log.printf("hub running: gRPC %s, admin API with a generated token%n", hub.grpcTarget());
             AdminApi admin = hub.admin();
@@ -79,7 +80,7 @@ public final class FederatedDemo {
                         Contributor.Result r = new Contributor().contribute(client, id, models.resolve("base"),
                                 models.resolve("hospital-" + (i + 1)), work.resolve("edge-" + e.nodeName()), (size, done) -> { });
                         up += r.upload().bytesSent();
-                        copy(r.taskVector(), offline.resolve("contributions").resolve(e.nodeName() + ".safetensors"));
+                        copy(r.taskVector(), offline.resolve(MergeConfigs.contribution(e.nodeId())));
                     }
                 }
                 admin.post("/api/v1/rounds/" + id + "/trigger", null);
@@ -118,10 +119,9 @@ public final class FederatedDemo {
         return edges;
     }
 
-    /** The same merge the hub ran, from the same task vectors, in the same (node-name) order. */
+    /** The same merge the hub ran, from the same task vectors, in the same (node-id) order. */
     private static MergeResult offlineMerge(RoundSpec spec, Path base, Path dir, List<EdgeConfig> edges) {
-        List<String> models = edges.stream().map(e -> "contributions/" + e.nodeName() + ".safetensors").sorted()
-                .toList();
+        List<String> models = edges.stream().map(e -> MergeConfigs.contribution(e.nodeId())).sorted().toList();
         String yaml = MergeConfigs.yaml(spec.method(), base.toAbsolutePath(), models,
                 new LinkedHashMap<>(spec.parameters()), new LinkedHashMap<>(spec.modelParameters()));
         try (MergePlan plan = new MergePlanner(new MethodRegistry()).plan(MergeConfigs.parse(yaml, dir))) {

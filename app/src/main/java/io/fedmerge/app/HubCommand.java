@@ -17,11 +17,23 @@ final class HubCommand implements Callable<Integer> {
     @Option(names = "--data-dir", description = "Database and blobs (default ./hub-data).")
     String dataDir;
 
-    @Option(names = "--port", description = "HTTP port of the admin API and actuator (default 8080).")
+    @Option(names = "--port", description = "HTTP port of the admin API (default 8080).")
     Integer port;
 
     @Option(names = "--grpc-port", description = "gRPC port for edge agents (default 9090).")
     Integer grpcPort;
+
+    @Option(names = "--management-port", description = "Port of the probes and the Prometheus scrape (/actuator;"
+            + " default 8081, bound to 127.0.0.1 unless --management.server.address=... is given).")
+    Integer managementPort;
+
+    @Option(names = "--models-root", description = "The only directory base models may be registered from (default"
+            + " <data-dir>/models).")
+    String modelsRoot;
+
+    @Option(names = "--admin-token-file", description = "Where the admin token generated at first start is written"
+            + " (owner-only) instead of being printed.")
+    String adminTokenFile;
 
     @Unmatched
     List<String> springArgs = new ArrayList<>();
@@ -37,6 +49,15 @@ final class HubCommand implements Callable<Integer> {
         }
         if (grpcPort != null) {
             args.add("--spring.grpc.server.port=" + grpcPort);
+        }
+        if (managementPort != null) {
+            args.add("--management.server.port=" + managementPort);
+        }
+        if (modelsRoot != null) {
+            args.add("--fedmerge.hub.models-root=" + modelsRoot);
+        }
+        if (adminTokenFile != null) {
+            args.add("--fedmerge.hub.admin-token-file=" + adminTokenFile);
         }
         SpringApplication.run(HubApplication.class, args.toArray(String[]::new));
         return 0;

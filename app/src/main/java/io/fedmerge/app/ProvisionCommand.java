@@ -6,6 +6,7 @@ import io.fedmerge.core.generate.ModelShape;
 import io.fedmerge.core.io.CheckpointWriter;
 import io.fedmerge.core.plan.MergeProgress;
 import io.fedmerge.core.tensor.DType;
+import io.fedmerge.edge.cli.SecretInput;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -21,7 +22,12 @@ final class ProvisionCommand implements Callable<Integer> {
     @Option(names = "--admin-url", required = true)
     String adminUrl;
 
-    @Option(names = "--admin-token", required = true)
+    @Option(names = "--admin-token-file", description = "File holding the admin API token (or set"
+            + " FEDMERGE_ADMIN_TOKEN).")
+    Path adminTokenFile;
+
+    @Option(names = "--admin-token", description = "The admin API token itself (visible in ps: prefer"
+            + " --admin-token-file or FEDMERGE_ADMIN_TOKEN).")
     String adminToken;
 
     @Option(names = "--models", required = true, description = "Shared directory for the generated models.")
@@ -39,7 +45,12 @@ final class ProvisionCommand implements Callable<Integer> {
             new CheckpointGenerator().generate(models, new CheckpointGenerator.Options(ModelShape.preset("tiny"),
                     hospitals, 42, DType.BF16, CheckpointWriter.DEFAULT_SHARD_BYTES, 0, 2), MergeProgress.NONE);
         }
-        AdminApi admin = new AdminApi(adminUrl, adminToken);
+        String token = SecretInput.resolve(adminToken, adminTokenFile, "FEDMERGE_ADMIN_TOKEN", "--admin-token",
+                System.getenv());
+        if (token == null) {
+            throw new FedmergeException("no admin token: give --admin-token-file or set FEDMERGE_ADMIN_TOKEN");
+        }
+        AdminApi admin = new AdminApi(adminUrl, token);
         for (int i = 0; ; i++) {
             try {
                 admin.get("/api/v1/base-models");

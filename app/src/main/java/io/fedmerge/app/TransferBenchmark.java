@@ -60,7 +60,7 @@ public final class TransferBenchmark {
         long tvBytes = Files.size(tv);
         TaskVectorManifest manifest = Manifests.of(tv);
         FileTrees.deleteRecursively(work.resolve("hub"));
-        try (HubProcess hub = HubProcess.start(work.resolve("hub"), hubHeap, hubArgs)) {
+        try (HubProcess hub = HubProcess.start(work.resolve("hub"), models, hubHeap, hubArgs)) {
             AdminApi admin = hub.admin();
             admin.post("/api/v1/base-models", Map.of("name", "base", "path",
                     models.resolve("base").toAbsolutePath().toString()));
@@ -156,21 +156,26 @@ public final class TransferBenchmark {
             this.token = token;
         }
 
-        static HubProcess start(Path dataDir, String heap, List<String> extra) throws Exception {
+        static HubProcess start(Path dataDir, Path models, String heap, List<String> extra) throws Exception {
             int http = EmbeddedHub.freePort();
             int grpc = EmbeddedHub.freePort();
+            int management = EmbeddedHub.freePort();
             String token = io.fedmerge.hub.security.Secrets.newSecret("fma_");
             String java = ProcessHandle.current().info().command().orElse("java");
             Files.createDirectories(dataDir);
             List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap, "--add-modules", "jdk.incubator.vector",
                     "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                     Fedmerge.class.getName(), "hub", "--data-dir", dataDir.toString(), "--port", "" + http,
-                    "--grpc-port", "" + grpc, "--fedmerge.hub.admin-token=" + token,
+                    "--grpc-port", "" + grpc, "--management.server.port=" + management,
+                    "--fedmerge.hub.models-root=" + models.toAbsolutePath(),
                     "--fedmerge.hub.max-upload-bytes=64GB", "--spring.main.banner-mode=off",
                     "--logging.level.root=WARN"));
             cmd.addAll(extra);
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(dataDir.resolve("hub.log").toFile()).start();
+            ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(dataDir.resolve("hub.log").toFile());
+            // The token goes through the environment: a command line is visible to every user in ps.
+            builder.environment().put("FEDMERGE_HUB_ADMIN_TOKEN", token);
+            Process p = builder.start();
             HubProcess hub = new HubProcess(p, http, grpc, token);
             for (int i = 0; i < 600; i++) {
                 try {

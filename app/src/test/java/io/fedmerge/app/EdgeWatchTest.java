@@ -18,12 +18,13 @@ class EdgeWatchTest {
     void watchContributesWhenInvitedAndInstallsThePublishedModel() throws Exception {
         FederationFixture fx = new FederationFixture(dir);
         try (EmbeddedHub hub = EmbeddedHub.start(dir.resolve("hub"), "w", "--spring.main.banner-mode=off",
-                "--fedmerge.hub.keepalive-seconds=1")) {
+                "--fedmerge.hub.keepalive-seconds=1", fx.modelsRoot())) {
             fx.registerBase(hub);
             String token = hub.admin().post("/api/v1/enrollment-tokens", Map.of()).path("token").asString();
             Path config = dir.resolve("edge.json");
+            Path tokenFile = java.nio.file.Files.writeString(dir.resolve("enroll-token"), token + "\n");
             assertThat(Fedmerge.commandLine().execute("edge", "enroll", "--config", config.toString(), "--hub",
-                    hub.grpcTarget(), "--token", token, "--name", "watcher")).isZero();
+                    hub.grpcTarget(), "--token-file", tokenFile.toString(), "--name", "watcher")).isZero();
             Path models = dir.resolve("installed");
             CompletableFuture<Integer> watch = CompletableFuture.supplyAsync(() -> Fedmerge.commandLine().execute(
                     "edge", "watch", "--config", config.toString(), "--base", fx.models.resolve("base").toString(),

@@ -39,6 +39,11 @@ final class FederationFixture {
         return hub.admin().enrollNode(hub.grpcTarget(), name);
     }
 
+    /** The hub argument that makes the generated models registrable (they live outside the hub's data dir). */
+    String modelsRoot() {
+        return "--fedmerge.hub.models-root=" + models.toAbsolutePath();
+    }
+
     void registerBase(EmbeddedHub hub) {
         hub.admin().post("/api/v1/base-models", Map.of("name", "base", "path",
                 models.resolve("base").toAbsolutePath().toString()));

@@ -2,6 +2,7 @@ package io.fedmerge.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import io.fedmerge.core.FedmergeException;
@@ -42,6 +43,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -61,7 +63,8 @@ class FederationTest {
     static void start() {
         fx = new FederationFixture(dir);
         hub = EmbeddedHub.start(dir.resolve("hub"), "test-admin-token", "--spring.main.banner-mode=off",
-                "--fedmerge.hub.max-upload-bytes=10MB", "--fedmerge.hub.keepalive-seconds=1");
+                "--fedmerge.hub.max-upload-bytes=10MB", "--fedmerge.hub.keepalive-seconds=1", fx.modelsRoot(),
+                "--fedmerge.hub.metrics.last-seen-refresh-ms=200");
         fx.registerBase(hub);
         alice = FederationFixture.enroll(hub, "alice");
         bob = FederationFixture.enroll(hub, "bob");
@@ -91,6 +94,11 @@ class FederationTest {
 
     @Test
     void aFullRoundPublishesTheOfflineMergeToEveryContributor() throws Exception {
+        publishTiesRound();
+    }
+
+    /** A ties round with alice's and bob's contributions, published and installed by alice. */
+    static void publishTiesRound() throws Exception {
         String round = FederationFixture.openRound(hub, "ties", Map.of("weight", 0.5, "density", 0.6), 2);
         for (EdgeConfig e : new EdgeConfig[] {alice, bob}) {
             try (HubClient c = FederationFixture.client(e)) {
@@ -398,7 +406,7 @@ class FederationTest {
 
     @Test
     void operatorsSeeFedmergeMetricsAndProbes() throws Exception {
-        aFullRoundPublishesTheOfflineMergeToEveryContributor();
+        publishTiesRound();
         ManagedChannel ch = channel();
         try {
             String round = FederationFixture.openRound(hub, "linear", Map.of("weight", 1), 1);
@@ -407,23 +415,38 @@ class FederationTest {
         } finally {
             ch.shutdownNow();
         }
-        Thread.sleep(1500); // the last-seen gauge refreshes on a schedule
-        String metrics = http("GET", "/actuator/prometheus", null).body();
+        // The last-seen gauge refreshes on a schedule (every 200 ms here): wait for it, not for a fixed time.
+        await().atMost(Duration.ofSeconds(30)).until(() -> management("/actuator/prometheus").body()
+                .contains("node=\"alice\""));
+        String metrics = management("/actuator/prometheus").body();
         assertThat(metrics).contains("fedmerge_rounds{", "state=\"PUBLISHED\"", "fedmerge_bytes_received_bytes_total",
                 "fedmerge_bytes_sent_bytes_total", "fedmerge_contributions_received_total",
                 "fedmerge_contributions_rejected_total{", "reason=\"wrong_base\"", "fedmerge_transfers_active",
                 "fedmerge_merge_duration_seconds", "fedmerge_upload_duration_seconds", "fedmerge_nodes_enrolled",
                 "fedmerge_node_last_seen_seconds{", "node=\"alice\"");
         assertThat(metrics).doesNotContain(alice.credential());
-        assertThat(http("GET", "/actuator/health/readiness", null).body()).contains("UP");
-        assertThat(http("GET", "/actuator/health/liveness", null).body()).contains("UP");
+        assertThat(management("/actuator/health/readiness").body()).contains("UP");
+        assertThat(management("/actuator/health/liveness").body()).contains("UP");
+        // The main port serves the API and nothing under /actuator.
+        assertThat(http("GET", "/actuator/prometheus", null).statusCode()).isEqualTo(401);
+        assertThat(http("GET", "/actuator/prometheus", "test-admin-token").statusCode()).isIn(403, 404);
+    }
+
+    static HttpResponse<String> management(String path) {
+        try {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(hub.managementUrl() + path))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test
     void theAdminApiIsDescribedByAnOpenApiDocument() {
-        HttpResponse<String> doc = http("GET", "/v3/api-docs", null);
+        assertThat(http("GET", "/v3/api-docs", null).statusCode()).isEqualTo(401);
+        HttpResponse<String> doc = http("GET", "/v3/api-docs", "test-admin-token");
         assertThat(doc.statusCode()).isEqualTo(200);
         assertThat(doc.body()).contains("\"openapi\"", "/api/v1/rounds/{id}/trigger", "/api/v1/enrollment-tokens",
-                "/api/v1/base-models", "/api/v1/nodes/{id}");
+                "/api/v1/base-models", "/api/v1/nodes/{id}", "\"securitySchemes\"", "\"scheme\":\"bearer\"");
     }
 }

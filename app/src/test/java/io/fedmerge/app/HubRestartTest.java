@@ -23,7 +23,7 @@ class HubRestartTest {
         Path data = dir.resolve("hub");
         String round;
         EdgeConfig node;
-        try (EmbeddedHub hub = EmbeddedHub.start(data, "t", "--spring.main.banner-mode=off")) {
+        try (EmbeddedHub hub = EmbeddedHub.start(data, "t", "--spring.main.banner-mode=off", fx.modelsRoot())) {
             fx.registerBase(hub);
             node = FederationFixture.enroll(hub, "ivy");
             round = FederationFixture.openRound(hub, "task_arithmetic", Map.of("weight", 1), 1);
@@ -36,7 +36,7 @@ class HubRestartTest {
                 "sa", "")) {
             db.createStatement().executeUpdate("update round set state = 'MERGING' where id = '" + round + "'");
         }
-        try (EmbeddedHub hub = EmbeddedHub.start(data, "t", "--spring.main.banner-mode=off")) {
+        try (EmbeddedHub hub = EmbeddedHub.start(data, "t", "--spring.main.banner-mode=off", fx.modelsRoot())) {
             hub.admin().awaitRound(round, "PUBLISHED", java.time.Duration.ofSeconds(30));
             assertThat(hub.admin().get("/api/v1/rounds/" + round + "/artifact").path("contributions").asInt())
                     .isEqualTo(1);

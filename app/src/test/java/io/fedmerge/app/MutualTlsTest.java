@@ -149,9 +149,8 @@ class MutualTlsTest {
             // Revoking a node refuses it (open streams included), and marks every certificate it had as revoked.
             watchEndsWhen(beta, () -> hub.admin().delete("/api/v1/nodes/" + beta.nodeId()), "revoked");
             refused(beta, "");
-            String port = hub.context().getEnvironment().getProperty("local.server.port");
             String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create("http://127.0.0.1:" + port + "/actuator/prometheus")).build(),
+                    java.net.URI.create(hub.managementUrl() + "/actuator/prometheus")).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString()).body();
             assertThat(metrics).contains("fedmerge_certificates_issued_total").containsPattern(
                     "fedmerge_calls_refused_total\\{[^}]*reason=\"certificate\"[^}]*\\} [1-9]")
@@ -163,11 +162,21 @@ class MutualTlsTest {
     }
 
     /** Enrolls through the CLI with --mtls (minting a token when none is given). */
+    private Path writeToken(String name, String token) {
+        try {
+            return Files.writeString(dir.resolve(name + ".token"), token);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private EdgeConfig enroll(EmbeddedHub hub, Path serverCa, String name, String token) {
         String t = token != null ? token
                 : hub.admin().post("/api/v1/enrollment-tokens", Map.of("ttlMinutes", 5)).path("token").asString();
         Path config = dir.resolve(name + ".json");
-        assertThat(cli("edge", "enroll", "--hub", hub.grpcTarget(), "--token", t, "--name", name, "--ca",
+        Path tokenFile = writeToken(name, t);
+        assertThat(cli("edge", "enroll", "--hub", hub.grpcTarget(), "--token-file", tokenFile.toString(), "--name",
+                name, "--ca",
                 serverCa.toString(), "--mtls", "--config", config.toString())).isZero();
         return EdgeConfig.load(config);
     }

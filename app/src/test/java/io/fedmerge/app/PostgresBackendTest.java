@@ -41,15 +41,17 @@ class PostgresBackendTest {
         }
         FederationFixture fx = new FederationFixture(dir);
         String[] args = {"--spring.main.banner-mode=off", "--spring.datasource.url=" + url + "&currentSchema=" + schema,
-            "--spring.flyway.schemas=" + schema};
+            "--spring.flyway.schemas=" + schema, fx.modelsRoot()};
         try (LocalS3 s3 = LocalS3.start(Files.createDirectories(dir.resolve("s3")));
                 EmbeddedHub hub = EmbeddedHub.start(dir.resolve("hub"), "t",
                         FederationFixture.concat(args, s3.hubArgs("pg-round")));
                 S3Client objects = s3.client()) {
             fx.registerBase(hub);
             String round = FederationFixture.openRound(hub, "ties", Map.of("weight", 1, "density", 0.5), 2);
+            List<String> nodeIds = new java.util.ArrayList<>();
             for (int h = 1; h <= 2; h++) {
                 EdgeConfig node = FederationFixture.enroll(hub, "pg-node-" + h);
+                nodeIds.add(node.nodeId());
                 try (HubClient c = FederationFixture.client(node)) {
                     c.upload(round, fx.taskVector(h), Manifests.of(fx.taskVector(h)), n -> { });
                 }
@@ -63,9 +65,8 @@ class PostgresBackendTest {
                                 .asString());
             }
             // The gauges that query the database at scrape time work on PostgreSQL too.
-            String port = hub.context().getEnvironment().getProperty("local.server.port");
             String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create("http://127.0.0.1:" + port + "/actuator/prometheus")).build(),
+                    java.net.URI.create(hub.managementUrl() + "/actuator/prometheus")).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString()).body();
             assertThat(metrics).contains("fedmerge_certificates_expiring").contains("fedmerge_nodes_enrolled")
                     .containsPattern("fedmerge_rounds\\{[^}]*state=\"PUBLISHED\"[^}]*\\} 1");
@@ -73,10 +74,11 @@ class PostgresBackendTest {
             // and the hub keeps no local copies.
             List<String> keys = objects.listObjectsV2Paginator(b -> b.bucket("pg-round")).contents().stream()
                     .map(S3Object::key).toList();
-            assertThat(keys).contains("fedmerge/rounds/" + round + "/contributions/pg-node-1.safetensors",
-                    "fedmerge/rounds/" + round + "/contributions/pg-node-2.safetensors",
+            // Contributions are stored under their nodes' pseudonymous ids, never the hospitals' names.
+            assertThat(keys).contains("fedmerge/rounds/" + round + "/contributions/" + nodeIds.get(0) + ".safetensors",
+                    "fedmerge/rounds/" + round + "/contributions/" + nodeIds.get(1) + ".safetensors",
                     "fedmerge/rounds/" + round + "/merge.yml", "fedmerge/rounds/" + round + "/artifact/config.json")
-                    .noneMatch(k -> k.contains(".parts/"));
+                    .noneMatch(k -> k.contains(".parts/")).noneMatch(k -> k.contains("pg-node"));
             assertThat(dir.resolve("hub/blobs")).doesNotExist();
             try (var left = Files.walk(dir.resolve("hub/staging"))) {
                 assertThat(left.filter(Files::isRegularFile)).as("staged and spooled copies").isEmpty();

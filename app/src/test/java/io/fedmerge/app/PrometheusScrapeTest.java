@@ -29,7 +29,7 @@ class PrometheusScrapeTest {
         Assumptions.assumeTrue(binary != null, "no Prometheus binary for this run");
         try (EmbeddedHub hub = EmbeddedHub.start(dir.resolve("hub"), "t", "--spring.main.banner-mode=off")) {
             FederationFixture.enroll(hub, "scraped-node");
-            String port = hub.context().getEnvironment().getProperty("local.server.port");
+            int port = hub.managementPort();
             Path config = Files.writeString(dir.resolve("prometheus.yml"), """
                     global:
                       scrape_interval: 1s

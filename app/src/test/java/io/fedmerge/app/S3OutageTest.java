@@ -28,7 +28,7 @@ class S3OutageTest {
         FederationFixture fx = new FederationFixture(dir);
         try (LocalS3 s3 = LocalS3.start(Files.createDirectories(dir.resolve("s3")));
                 EmbeddedHub hub = EmbeddedHub.start(dir.resolve("hub"), "t", FederationFixture.concat(
-                        new String[] {"--spring.main.banner-mode=off"}, s3.hubArgs("outage")))) {
+                        new String[] {"--spring.main.banner-mode=off", fx.modelsRoot()}, s3.hubArgs("outage")))) {
             fx.registerBase(hub);
             EdgeConfig node = FederationFixture.enroll(hub, "outage-node");
             String round = FederationFixture.openRound(hub, "task_arithmetic", Map.of("weight", 1), 1);

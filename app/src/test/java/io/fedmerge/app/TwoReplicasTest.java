@@ -44,7 +44,7 @@ class TwoReplicasTest {
         }
         FederationFixture fx = new FederationFixture(dir);
         String[] db = {"--spring.main.banner-mode=off", "--spring.datasource.url=" + url + "&currentSchema=" + schema,
-            "--spring.flyway.schemas=" + schema, "--fedmerge.hub.lease-check-ms=300"};
+            "--spring.flyway.schemas=" + schema, "--fedmerge.hub.lease-check-ms=300", fx.modelsRoot()};
         try (LocalS3 s3 = LocalS3.start(Files.createDirectories(dir.resolve("s3")))) {
             String[] args = FederationFixture.concat(db, s3.hubArgs("replicas"));
             try (EmbeddedHub a = EmbeddedHub.start(dir.resolve("replica-a"), "t", args);

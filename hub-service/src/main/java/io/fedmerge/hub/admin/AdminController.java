@@ -10,11 +10,13 @@ import io.fedmerge.hub.round.Artifact;
 import io.fedmerge.hub.round.Round;
 import io.fedmerge.hub.round.RoundRequest;
 import io.fedmerge.hub.round.RoundService;
-import java.nio.file.Path;
+import io.fedmerge.hub.transfer.UploadService;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import org.springframework.http.HttpStatus;
+import org.springframework.security.core.Authentication;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -24,33 +26,44 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
-/** The admin REST API (/api/v1): enrollment tokens, nodes, base models, rounds and their artifacts. */
+/**
+ * The admin REST API (/api/v1): enrollment tokens, nodes, base models, rounds and their artifacts. Every request
+ * reaching it has passed the security filter chain; the authenticated principal is the actor in the audit log.
+ */
 @RestController
 @RequestMapping("/api/v1")
+@SecurityRequirement(name = OpenApiSecurity.SCHEME)
 class AdminController {
-    private static final String ADMIN = "admin";
+    private static final int MAX_NOTE = 200;
     private final NodeRegistry nodes;
     private final BaseModelRegistry bases;
     private final RoundService rounds;
     private final NodeCertificates certificates;
+    private final UploadService uploads;
 
-    AdminController(NodeRegistry nodes, BaseModelRegistry bases, RoundService rounds, NodeCertificates certificates) {
+    AdminController(NodeRegistry nodes, BaseModelRegistry bases, RoundService rounds, NodeCertificates certificates,
+            UploadService uploads) {
         this.nodes = nodes;
         this.bases = bases;
         this.rounds = rounds;
         this.certificates = certificates;
+        this.uploads = uploads;
     }
 
     record TokenRequest(Integer ttlMinutes, String note) {}
 
     @PostMapping("/enrollment-tokens")
     @ResponseStatus(HttpStatus.CREATED)
-    NodeRegistry.IssuedToken createToken(@RequestBody(required = false) TokenRequest req) {
+    NodeRegistry.IssuedToken createToken(@RequestBody(required = false) TokenRequest req, Authentication who) {
         int minutes = req == null || req.ttlMinutes() == null ? 60 * 24 : req.ttlMinutes();
         if (minutes < 1 || minutes > 60 * 24 * 30) {
             throw HubException.invalid("bad_ttl", "ttlMinutes must be between 1 and 43200, found " + minutes);
         }
-        return nodes.issueToken(Duration.ofMinutes(minutes), req == null ? null : req.note(), ADMIN);
+        if (req != null && req.note() != null && req.note().length() > MAX_NOTE) {
+            throw HubException.invalid("bad_note", "note is " + req.note().length() + " characters; at most "
+                    + MAX_NOTE);
+        }
+        return nodes.issueToken(Duration.ofMinutes(minutes), req == null ? null : req.note(), who.getName());
     }
 
     @GetMapping("/enrollment-tokens")
@@ -60,8 +73,8 @@ class AdminController {
 
     @DeleteMapping("/enrollment-tokens/{id}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
-    void revokeToken(@PathVariable String id) {
-        nodes.revokeToken(id, ADMIN);
+    void revokeToken(@PathVariable String id, Authentication who) {
+        nodes.revokeToken(id, who.getName());
     }
 
     @GetMapping("/nodes")
@@ -71,9 +84,10 @@ class AdminController {
 
     @DeleteMapping("/nodes/{id}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
-    void revokeNode(@PathVariable String id) {
-        nodes.revoke(id, ADMIN);
-        certificates.revokeAll(id, ADMIN);
+    void revokeNode(@PathVariable String id, Authentication who) {
+        nodes.revoke(id, who.getName());
+        certificates.revokeAll(id, who.getName());
+        uploads.discardOpenUploads(id);
     }
 
     /** Client certificates issued to a node (mutual TLS), oldest first. */
@@ -86,38 +100,36 @@ class AdminController {
     /** Revokes one client certificate; the node's next call with it is refused, its other certificates still work. */
     @DeleteMapping("/certificates/{serial}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
-    void revokeCertificate(@PathVariable String serial) {
-        certificates.revoke(serial, ADMIN);
+    void revokeCertificate(@PathVariable String serial, Authentication who) {
+        certificates.revoke(serial, who.getName());
     }
 
     record BaseRequest(String name, String path) {}
 
-    record BaseView(String id, String name, String path, String digest, int tensors) {
-        static BaseView of(BaseModel m) {
-            return new BaseView(m.id(), m.name(), m.path().toString(), m.digest(), m.tensors().size());
-        }
+    /** @param path relative to the models root */
+    record BaseView(String id, String name, String path, String digest, int tensors) {}
+
+    private BaseView view(BaseModel m) {
+        return new BaseView(m.id(), m.name(), bases.displayPath(m), m.digest(), m.tensors().size());
     }
 
     @PostMapping("/base-models")
     @ResponseStatus(HttpStatus.CREATED)
-    BaseView registerBase(@RequestBody BaseRequest req) {
-        if (req.path() == null) {
-            throw HubException.invalid("bad_base", "path is required: a checkpoint directory the hub can read");
-        }
-        return BaseView.of(bases.register(req.name(), Path.of(req.path()), ADMIN));
+    BaseView registerBase(@RequestBody BaseRequest req, Authentication who) {
+        return view(bases.register(req.name(), req.path(), who.getName()));
     }
 
     @GetMapping("/base-models")
     List<BaseView> listBases() {
-        return bases.list().stream().map(BaseView::of).toList();
+        return bases.list().stream().map(this::view).toList();
     }
 
     record RoundView(Round round, int contributions) {}
 
     @PostMapping("/rounds")
     @ResponseStatus(HttpStatus.CREATED)
-    RoundView createRound(@RequestBody RoundRequest req) {
-        Round r = rounds.create(req, ADMIN);
+    RoundView createRound(@RequestBody RoundRequest req, Authentication who) {
+        Round r = rounds.create(req, who.getName());
         return new RoundView(r, 0);
     }
 
@@ -132,13 +144,14 @@ class AdminController {
     }
 
     @PostMapping("/rounds/{id}/trigger")
-    RoundView trigger(@PathVariable String id) {
-        return new RoundView(rounds.trigger(id, ADMIN), rounds.contributions(id));
+    RoundView trigger(@PathVariable String id, Authentication who) {
+        return new RoundView(rounds.trigger(id, who.getName()), rounds.contributions(id));
     }
 
     @PostMapping("/rounds/{id}/cancel")
-    RoundView cancel(@PathVariable String id, @RequestBody(required = false) Map<String, String> body) {
-        return new RoundView(rounds.cancel(id, body == null ? null : body.get("reason"), ADMIN),
+    RoundView cancel(@PathVariable String id, @RequestBody(required = false) Map<String, String> body,
+            Authentication who) {
+        return new RoundView(rounds.cancel(id, body == null ? null : body.get("reason"), who.getName()),
                 rounds.contributions(id));
     }
 

@@ -115,7 +115,7 @@ public class HubMetrics {
     }
 
     /** Refreshes fedmerge_node_last_seen_seconds{node="name"}: seconds since each node last called the hub. */
-    @Scheduled(fixedDelay = 15_000, initialDelay = 1_000)
+    @Scheduled(fixedDelayString = "${fedmerge.hub.metrics.last-seen-refresh-ms:15000}", initialDelay = 1_000)
     void refreshLastSeen() {
         long now = System.currentTimeMillis();
         lastSeen.register(db.sql("select name, last_seen, enrolled_at from node where revoked = false")

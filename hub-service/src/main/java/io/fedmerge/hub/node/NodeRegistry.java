@@ -2,6 +2,7 @@ package io.fedmerge.hub.node;
 
 import io.fedmerge.hub.AuditLog;
 import io.fedmerge.hub.HubException;
+import io.fedmerge.hub.Names;
 import io.fedmerge.hub.security.Secrets;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -60,10 +61,7 @@ public class NodeRegistry {
     /** Consumes a valid token exactly once (the update is conditional) and creates the node. */
     @Transactional
     public Enrollment enroll(String token, String nodeName) {
-        if (nodeName == null || !nodeName.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,99}")) {
-            throw HubException.invalid("bad_name", "node name '" + nodeName + "' must be 1-100 characters of"
-                    + " letters, digits, '.', '_' or '-', starting with a letter or digit");
-        }
+        Names.check("node", nodeName);
         String hash = Secrets.hash(token == null ? "" : token);
         Optional<TokenInfo> info = db.sql("select * from enrollment_token where token_hash = ?").param(hash)
                 .query((rs, n) -> new TokenInfo(rs.getString("id"), rs.getString("note"), instant(rs, "expires_at"),

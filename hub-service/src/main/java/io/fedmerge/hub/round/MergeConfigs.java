@@ -8,14 +8,22 @@ import java.util.Map;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The mergekit YAML a round merges with: the base, one entry per committed contribution in node-name order (sums
+ * The mergekit YAML a round merges with: the base, one entry per committed contribution in node-id order (sums
  * run in that order, so the result is reproducible) and the round's parameters. JSON is valid YAML flow style,
  * which keeps parameter values (gradients, filters) exactly as the admin gave them.
  */
 public final class MergeConfigs {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
+    /** The base model's name inside a merge's work directory (a link to the registered location). */
+    public static final String BASE = "base";
+
     private MergeConfigs() {}
+
+    /** A contribution's model string: its node's pseudonymous id, never the hospital's name. */
+    public static String contribution(String nodeId) {
+        return "contributions/" + nodeId + ".safetensors";
+    }
 
     /** @param models task-vector paths relative to {@code directory}, in merge order */
     public static String yaml(String method, Path basePath, List<String> models, Map<String, Object> parameters,

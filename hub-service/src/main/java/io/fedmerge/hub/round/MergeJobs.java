@@ -15,8 +15,6 @@ import io.fedmerge.hub.HubProperties;
 import io.fedmerge.hub.metrics.HubMetrics;
 import io.fedmerge.hub.model.BaseModel;
 import io.fedmerge.hub.model.BaseModelRegistry;
-import io.fedmerge.hub.node.Node;
-import io.fedmerge.hub.node.NodeRegistry;
 import io.fedmerge.hub.storage.BlobStore;
 import io.fedmerge.hub.transfer.UploadService;
 import io.fedmerge.hub.transfer.UploadStore;
@@ -53,7 +51,6 @@ public class MergeJobs {
 
     private final RoundStore rounds;
     private final UploadStore uploads;
-    private final NodeRegistry nodes;
     private final BaseModelRegistry bases;
     private final BlobStore blobs;
     private final HubMetrics metrics;
@@ -65,11 +62,10 @@ public class MergeJobs {
         return t;
     });
 
-    MergeJobs(RoundStore rounds, UploadStore uploads, NodeRegistry nodes, BaseModelRegistry bases, BlobStore blobs,
+    MergeJobs(RoundStore rounds, UploadStore uploads, BaseModelRegistry bases, BlobStore blobs,
             HubMetrics metrics, AuditLog audit, HubProperties properties) {
         this.rounds = rounds;
         this.uploads = uploads;
-        this.nodes = nodes;
         this.bases = bases;
         this.blobs = blobs;
         this.metrics = metrics;
@@ -153,30 +149,33 @@ public class MergeJobs {
     }
 
     private Artifact merge(Round round, Instant start) throws IOException {
-        BaseModel base = bases.byId(round.baseModelId()).orElseThrow();
-        List<String> names = new ArrayList<>();
+        BaseModel base = bases.byId(round.baseModelId()).orElseThrow(() -> new IllegalStateException("round "
+                + round.id() + " names base model " + round.baseModelId() + ", which is not registered"));
+        List<String> contributors = new ArrayList<>();
         for (var u : uploads.committed(round.id())) {
-            names.add(nodes.node(u.nodeId()).map(Node::name).orElseThrow());
+            contributors.add(u.nodeId());
         }
-        names.sort(Comparator.naturalOrder());
+        contributors.sort(Comparator.naturalOrder());
         Path work = properties.dataDir().resolve("work").resolve(round.id()).toAbsolutePath();
         FileTrees.deleteRecursively(work); // a previous attempt that never published
         Files.createDirectories(work);
         List<BlobStore.Staged> inputs = new ArrayList<>();
         try {
-            // The model strings key DARE's random streams, so every replica and store must merge under the same
-            // names: each staged copy is linked in as contributions/<node>.safetensors.
+            // The published mergekit_config.yml names inputs relative to the work directory: the base as "base"
+            // and each contribution by its node's pseudonymous id, never a hospital's name or a hub path. The
+            // model strings also key DARE's random streams, so every replica and store merges under the same names.
+            Files.createSymbolicLink(work.resolve(MergeConfigs.BASE), bases.location(base));
             List<String> models = new ArrayList<>();
             Files.createDirectories(work.resolve("contributions"));
-            for (String name : names) {
-                BlobStore.Staged staged = blobs.stage(UploadService.contributionKey(round.id(), name));
+            for (String nodeId : contributors) {
+                BlobStore.Staged staged = blobs.stage(UploadService.contributionKey(round.id(), nodeId));
                 inputs.add(staged);
-                String model = "contributions/" + name + ".safetensors";
+                String model = MergeConfigs.contribution(nodeId);
                 Files.createSymbolicLink(work.resolve(model), staged.path());
                 models.add(model);
             }
-            String yaml = MergeConfigs.yaml(round.mergeMethod(), base.path(), models, round.parameters(),
-                    round.modelParameters());
+            String yaml = MergeConfigs.yaml(round.mergeMethod(), Path.of(MergeConfigs.BASE), models,
+                    round.parameters(), round.modelParameters());
             Path out = work.resolve("artifact");
             MergeResult result;
             try (MergePlan plan = new MergePlanner(new MethodRegistry()).plan(MergeConfigs.parse(yaml, work))) {

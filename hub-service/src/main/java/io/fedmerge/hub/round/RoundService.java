@@ -48,7 +48,12 @@ public class RoundService {
                         + "'; register it first (POST /api/v1/base-models)"));
         Map<String, Object> params = req.parameters() == null ? Map.of() : req.parameters();
         Map<String, Object> modelParams = req.modelParameters() == null ? Map.of() : req.modelParameters();
-        validateParameters(req.mergeMethod(), base.path(), params, modelParams);
+        validateParameters(req.mergeMethod(), bases.location(base), params, modelParams);
+        Instant now = Instant.now();
+        if (req.deadline() != null && !req.deadline().isAfter(now)) {
+            throw HubException.invalid("past_deadline", "deadline " + req.deadline() + " is not in the future (now "
+                    + now + "); give a later one, or none");
+        }
         int min = req.minContributions() == null ? 1 : req.minContributions();
         if (min < 1) {
             throw HubException.invalid("bad_round", "min_contributions must be at least 1, found " + min);
@@ -57,7 +62,6 @@ public class RoundService {
         for (String who : req.invitedNodes() == null ? List.<String>of() : req.invitedNodes()) {
             invited.add(resolveNode(who).id());
         }
-        Instant now = Instant.now();
         Round r = new Round(UUID.randomUUID().toString(), base.id(), req.mergeMethod(), params, modelParams, min,
                 req.deadline(), RoundState.OPEN, null, null, now, now);
         store.insert(r, invited);

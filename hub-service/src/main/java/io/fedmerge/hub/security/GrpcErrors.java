@@ -5,15 +5,25 @@ import io.fedmerge.hub.HubException;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.grpc.server.exception.GrpcExceptionHandler;
 import org.springframework.stereotype.Component;
 
-/** The one mapping from exceptions to gRPC statuses, so no call ends as an UNKNOWN without a message. */
+/**
+ * The one mapping from exceptions to gRPC statuses, so no call ends as an UNKNOWN without a message. Descriptions go
+ * to nodes outside the hub, so any absolute file-system path in them is replaced by {@value #REDACTED}: a message
+ * built from a merge-core error (which names files, as a command-line tool should) cannot tell a node where the
+ * hub keeps its data.
+ */
 @Component
 public class GrpcErrors implements GrpcExceptionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(GrpcErrors.class);
+    static final String REDACTED = "<hub path>";
+    static final int MAX_DESCRIPTION = 1000;
+    /** An absolute path: a '/' at the start or after a space, quote, '(' or '=', then path characters. */
+    private static final Pattern ABSOLUTE_PATH = Pattern.compile("(^|[\\s'\"(=:])/[^\\s'\"),;:]*");
 
     @Override
     public StatusException handleException(Throwable t) {
@@ -28,10 +38,10 @@ public class GrpcErrors implements GrpcExceptionHandler {
             return sre.getStatus().asException();
         }
         if (t instanceof HubException h) {
-            return status(h.kind()).withDescription(h.getMessage()).asException();
+            return status(h.kind()).withDescription(redact(h.getMessage())).asException();
         }
         if (t instanceof FedmergeException f) {
-            return Status.INVALID_ARGUMENT.withDescription(f.getMessage()).asException();
+            return Status.INVALID_ARGUMENT.withDescription(redact(f.getMessage())).asException();
         }
         if (t instanceof java.io.UncheckedIOException || t instanceof java.io.IOException) {
             // Storage trouble (disk full, S3 unreachable): transient from the node's view, so it retries.
@@ -42,6 +52,18 @@ public class GrpcErrors implements GrpcExceptionHandler {
         LOG.error("internal error in a gRPC call", t);
         return Status.INTERNAL.withDescription("internal hub error (" + t.getClass().getSimpleName()
                 + "); the hub log has details").asException();
+    }
+
+    /**
+     * The message with every absolute path replaced by {@value #REDACTED}, cut to {@value #MAX_DESCRIPTION} chars
+     * (a message may quote an identifier the caller sent, and trailers are small).
+     */
+    public static String redact(String message) {
+        if (message == null) {
+            return null;
+        }
+        String clean = ABSOLUTE_PATH.matcher(message).replaceAll("$1" + REDACTED);
+        return clean.length() <= MAX_DESCRIPTION ? clean : clean.substring(0, MAX_DESCRIPTION) + "…";
     }
 
     private static Status status(HubException.Kind kind) {

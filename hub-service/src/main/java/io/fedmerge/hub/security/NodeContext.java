@@ -27,7 +27,12 @@ public final class NodeContext {
      * empty. Long-lived streams ask this periodically, so a revocation ends them too.
      */
     public static Optional<String> refusalNow() {
+        return recheck().get();
+    }
+
+    /** The current call's re-check, to be run later from threads that do not carry the call's context. */
+    public static Supplier<Optional<String>> recheck() {
         Supplier<Optional<String>> check = RECHECK.get();
-        return check == null ? Optional.empty() : check.get();
+        return check == null ? Optional::empty : check;
     }
 }

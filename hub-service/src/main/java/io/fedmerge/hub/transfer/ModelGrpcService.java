@@ -1,7 +1,7 @@
 package io.fedmerge.hub.transfer;
 
-import com.google.protobuf.ByteString;
 import io.fedmerge.hub.HubException;
+import io.fedmerge.hub.HubProperties;
 import io.fedmerge.hub.metrics.HubMetrics;
 import io.fedmerge.hub.node.Node;
 import io.fedmerge.hub.round.Artifact;
@@ -10,6 +10,7 @@ import io.fedmerge.hub.round.RoundState;
 import io.fedmerge.hub.round.RoundStore;
 import io.fedmerge.hub.security.GrpcErrors;
 import io.fedmerge.hub.security.NodeContext;
+import io.fedmerge.hub.security.StreamRecheck;
 import io.fedmerge.hub.storage.BlobStore;
 import io.fedmerge.proto.v1.ArtifactFile;
 import io.fedmerge.proto.v1.ArtifactManifest;
@@ -20,22 +21,25 @@ import io.fedmerge.proto.v1.ModelServiceGrpc;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import org.springframework.stereotype.Service;
 
 /** Published checkpoints, file by file, resumable from any offset; only to nodes invited to the round. */
 @Service
 class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBase {
-    private static final int CHUNK = 1 << 20;
     private final RoundStore rounds;
     private final BlobStore blobs;
     private final HubMetrics metrics;
+    private final OpenStreams streams;
+    private final HubProperties properties;
 
-    ModelGrpcService(RoundStore rounds, BlobStore blobs, HubMetrics metrics) {
+    ModelGrpcService(RoundStore rounds, BlobStore blobs, HubMetrics metrics, OpenStreams streams,
+            HubProperties properties) {
         this.rounds = rounds;
         this.blobs = blobs;
         this.metrics = metrics;
+        this.streams = streams;
+        this.properties = properties;
     }
 
     private Round published(Node node, String roundId) {
@@ -87,73 +91,9 @@ class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBase {
             plain.onError(GrpcErrors.of(e));
             return;
         }
-        metrics.transferStarted();
-        new Sender(response, channel, request.getOffset(), size).start();
-    }
-
-    /**
-     * Sends only while the transport is ready and resumes from onReady, so a slow hospital link never makes the hub
-     * buffer a model in memory.
-     */
-    private final class Sender implements Runnable {
-        private final ServerCallStreamObserver<FileChunk> out;
-        private final SeekableByteChannel channel;
-        private final ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
-        private final long size;
-        private long offset;
-        private boolean done;
-
-        Sender(ServerCallStreamObserver<FileChunk> out, SeekableByteChannel channel, long offset, long size) {
-            this.out = out;
-            this.channel = channel;
-            this.offset = offset;
-            this.size = size;
-        }
-
-        void start() {
-            // Above the 32 KiB default a few 1 MiB chunks may queue, so the link stays busy between onReady calls.
-            out.setOnReadyThreshold(4 << 20);
-            out.setOnCancelHandler(this::finish);
-            out.setOnReadyHandler(this);
-            run();
-        }
-
-        @Override
-        public synchronized void run() {
-            try {
-                while (!done && out.isReady()) {
-                    if (offset >= size) {
-                        finish();
-                        out.onCompleted();
-                        return;
-                    }
-                    buffer.clear();
-                    int n = channel.read(buffer);
-                    if (n <= 0) {
-                        throw new IOException("file ended at " + offset + " of " + size + " bytes");
-                    }
-                    out.onNext(FileChunk.newBuilder().setOffset(offset).setData(ByteString.copyFrom(buffer.flip()))
-                            .build());
-                    offset += n;
-                    metrics.sent(n);
-                }
-            } catch (IOException | RuntimeException e) {
-                finish();
-                out.onError(GrpcErrors.of(e));
-            }
-        }
-
-        private synchronized void finish() {
-            if (done) {
-                return;
-            }
-            done = true;
-            metrics.transferEnded();
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // read-only channel
-            }
-        }
+        HubProperties.Streams limits = properties.streams();
+        new DownloadSender(response, channel, request.getOffset(), size, metrics, streams,
+                StreamRecheck.forCurrentCall(limits.recheckBytes().toBytes(), limits.recheckInterval()),
+                limits.downloadStallTimeout().toNanos()).start();
     }
 }

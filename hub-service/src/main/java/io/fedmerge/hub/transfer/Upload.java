@@ -6,7 +6,8 @@ import java.time.Instant;
 /** One node's upload of a task vector for a round. */
 public record Upload(String id, String roundId, String nodeId, String sha256, long totalBytes,
         TaskVectorManifest manifest, State state, Instant createdAt) {
-    public enum State { UPLOADING, COMMITTED, SUPERSEDED }
+    /** UPLOADING and COMMITTED are live; SUPERSEDED (replaced, discarded, revoked) and EXPIRED are not. */
+    public enum State { UPLOADING, COMMITTED, SUPERSEDED, EXPIRED }
 
     String partialKey() {
         return "rounds/" + roundId + "/uploads/" + id;

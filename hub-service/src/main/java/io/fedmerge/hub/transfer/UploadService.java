@@ -29,6 +29,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
 
 /**
@@ -37,6 +40,7 @@ import org.springframework.stereotype.Service;
  */
 @Service
 public class UploadService {
+    private static final Logger LOG = LoggerFactory.getLogger(UploadService.class);
     public record Begun(String uploadId, long committedOffset, boolean alreadyCommitted) {}
 
     private final UploadStore uploads;
@@ -95,11 +99,10 @@ public class UploadService {
             if (same && u.state() == Upload.State.COMMITTED) {
                 return new Begun(u.id(), u.totalBytes(), true);
             }
-            if (same) {
+            if (same && uploads.touchIfOpen(u.id())) {
                 return new Begun(u.id(), Math.max(0, blobs.size(u.partialKey())), false);
             }
-            if (u.state() == Upload.State.UPLOADING) {
-                uploads.setState(u.id(), Upload.State.SUPERSEDED);
+            if (u.state() == Upload.State.UPLOADING && uploads.endIfUploading(u.id(), Upload.State.SUPERSEDED)) {
                 blobs.delete(u.partialKey());
             }
         }
@@ -123,6 +126,62 @@ public class UploadService {
                     + "; call BeginUpload again");
         }
         return u;
+    }
+
+    /** Records progress of an open session; false when it was replaced, expired or discarded meanwhile. */
+    boolean touchIfOpen(Upload u) {
+        return uploads.touchIfOpen(u.id());
+    }
+
+    /** After a chunk stream ended: a session no longer live loses what the stream wrote after it was discarded. */
+    void afterStream(Upload u) {
+        try {
+            if (!uploads.touchIfOpen(u.id()) && uploads.find(u.id()).map(x -> x.state() != Upload.State.COMMITTED)
+                    .orElse(true)) {
+                blobs.delete(u.partialKey());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("upload={} clean-up after its stream failed: {}", u.id(), e.getMessage());
+        }
+    }
+
+    /** A revoked node's partial upload: never committed, its bytes deleted. */
+    void discardRevoked(Upload u) {
+        try {
+            if (uploads.endIfUploading(u.id(), Upload.State.SUPERSEDED)) {
+                blobs.delete(u.partialKey());
+                audit.record("hub", "upload.discard", u.roundId(), "upload " + u.id() + " of revoked node "
+                        + u.nodeId());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete upload " + u.id(), e);
+        }
+    }
+
+    /** Discards every upload in progress of a node (it was just revoked); its open streams end at their re-check. */
+    public void discardOpenUploads(String nodeId) {
+        for (Upload u : uploads.uploading(nodeId)) {
+            discardRevoked(u);
+        }
+    }
+
+    /**
+     * Expires sessions nobody has touched for the session TTL, or whose round closed: their partial bytes are
+     * deleted, so a declared 64 GB upload that was abandoned does not hold the disk.
+     */
+    @Scheduled(fixedDelayString = "${fedmerge.hub.streams.session-sweep-ms:60000}",
+            initialDelayString = "${fedmerge.hub.streams.session-sweep-ms:60000}")
+    public void expireAbandoned() {
+        for (Upload u : uploads.abandoned(Instant.now().minus(properties.streams().sessionTtl()))) {
+            try {
+                if (uploads.endIfUploading(u.id(), Upload.State.EXPIRED)) {
+                    blobs.delete(u.partialKey());
+                    audit.record("hub", "upload.expire", u.roundId(), "upload " + u.id() + " of node " + u.nodeId());
+                }
+            } catch (IOException e) {
+                LOG.warn("upload={} expired, but its bytes could not be deleted yet: {}", u.id(), e.getMessage());
+            }
+        }
     }
 
     /** Opens the session's partial blob for one chunk stream; the caller closes it when the stream ends. */
@@ -214,7 +273,7 @@ public class UploadService {
                         + actual + ", not the declared " + u.sha256() + "; the upload was discarded, send it again");
             }
             verifyContent(u, staged.path(), bases.byId(round.baseModelId()).orElseThrow());
-            blobs.promote(u.partialKey(), contributionKey(round.id(), node.name()), staged.path());
+            blobs.promote(u.partialKey(), contributionKey(round.id(), node.id()), staged.path());
         }
         for (Upload previous : uploads.live(round.id(), node.id())) {
             if (previous.state() == Upload.State.COMMITTED) {
@@ -230,12 +289,12 @@ public class UploadService {
         return uploads.find(u.id()).orElseThrow();
     }
 
-    public static String contributionKey(String roundId, String nodeName) {
-        return "rounds/" + roundId + "/contributions/" + nodeName + ".safetensors";
+    public static String contributionKey(String roundId, String nodeId) {
+        return "rounds/" + roundId + "/contributions/" + nodeId + ".safetensors";
     }
 
     private void discard(Upload u) throws IOException {
-        uploads.setState(u.id(), Upload.State.SUPERSEDED);
+        uploads.endIfUploading(u.id(), Upload.State.SUPERSEDED);
         blobs.delete(u.partialKey());
     }
 

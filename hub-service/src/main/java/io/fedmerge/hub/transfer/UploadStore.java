@@ -22,11 +22,11 @@ public class UploadStore {
 
     void insert(Upload u) {
         db.sql("""
-                insert into upload(id, round_id, node_id, sha256, total_bytes, manifest, state, created_at)
-                values (?, ?, ?, ?, ?, ?, ?, ?)""")
+                insert into upload(id, round_id, node_id, sha256, total_bytes, manifest, state, created_at,
+                    updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)""")
                 .params(u.id(), u.roundId(), u.nodeId(), u.sha256(), u.totalBytes(),
                         Base64.getEncoder().encodeToString(u.manifest().toByteArray()), u.state().name(),
-                        Timestamp.from(u.createdAt()))
+                        Timestamp.from(u.createdAt()), Timestamp.from(u.createdAt()))
                 .update();
     }
 
@@ -34,10 +34,36 @@ public class UploadStore {
         return db.sql("select * from upload where id = ?").param(id).query(UploadStore::row).optional();
     }
 
-    /** The node's live uploads for a round (not superseded), newest first. */
+    /** The node's live uploads for a round (uploading or committed), newest first. */
     List<Upload> live(String roundId, String nodeId) {
-        return db.sql("select * from upload where round_id = ? and node_id = ? and state <> 'SUPERSEDED'"
-                + " order by created_at desc").params(roundId, nodeId).query(UploadStore::row).list();
+        return db.sql("select * from upload where round_id = ? and node_id = ? and state in ('UPLOADING',"
+                + " 'COMMITTED') order by created_at desc").params(roundId, nodeId).query(UploadStore::row).list();
+    }
+
+    /** The node's uploads still in progress, in any round. */
+    List<Upload> uploading(String nodeId) {
+        return db.sql("select * from upload where node_id = ? and state = 'UPLOADING'").param(nodeId)
+                .query(UploadStore::row).list();
+    }
+
+    /** Uploads in progress that made no progress since {@code cutoff}, or whose round no longer accepts them. */
+    List<Upload> abandoned(Instant cutoff) {
+        return db.sql("""
+                select u.* from upload u join round r on r.id = u.round_id
+                where u.state = 'UPLOADING' and (u.updated_at < ? or r.state <> 'OPEN')""")
+                .param(Timestamp.from(cutoff)).query(UploadStore::row).list();
+    }
+
+    /** Records progress of an upload still in progress; false if it is not (replaced, expired, discarded). */
+    boolean touchIfOpen(String id) {
+        return db.sql("update upload set updated_at = ? where id = ? and state = 'UPLOADING'")
+                .params(Timestamp.from(Instant.now()), id).update() == 1;
+    }
+
+    /** Moves an upload from UPLOADING to {@code state}; false if another actor moved it first. */
+    boolean endIfUploading(String id, Upload.State state) {
+        return db.sql("update upload set state = ?, updated_at = ? where id = ? and state = 'UPLOADING'")
+                .params(state.name(), Timestamp.from(Instant.now()), id).update() == 1;
     }
 
     /** Committed contributions of a round. */

@@ -1,0 +1,13 @@
+package io.fedmerge.hub.admin;
+
+import io.swagger.v3.oas.annotations.enums.SecuritySchemeType;
+import io.swagger.v3.oas.annotations.security.SecurityScheme;
+import org.springframework.context.annotation.Configuration;
+
+/** Declares in /v3/api-docs how the admin API authenticates: an RFC 6750 bearer token on every call. */
+@Configuration(proxyBeanMethods = false)
+@SecurityScheme(name = OpenApiSecurity.SCHEME, type = SecuritySchemeType.HTTP, scheme = "bearer",
+        description = "The hub's admin token (fedmerge.hub.admin-token, or the one generated at first start)")
+class OpenApiSecurity {
+    static final String SCHEME = "bearer";
+}

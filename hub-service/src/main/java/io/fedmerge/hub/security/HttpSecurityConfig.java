@@ -1,0 +1,58 @@
+package io.fedmerge.hub.security;
+
+import jakarta.servlet.DispatcherType;
+import org.springframework.boot.security.autoconfigure.actuate.web.servlet.EndpointRequest;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.security.authentication.AuthenticationManager;
+import org.springframework.security.authentication.ProviderManager;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.firewall.HttpFirewall;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
+
+/**
+ * The one HTTP filter chain, deny by default: the admin API and its OpenAPI document need the admin credential, the
+ * probes and the Prometheus scrape (on the management port) are anonymous, and every other request is refused
+ * whatever its spelling. Paths that are not in canonical form never reach a rule ({@link CanonicalPathFirewall}).
+ */
+@Configuration(proxyBeanMethods = false)
+class HttpSecurityConfig {
+    private final ProblemResponses problems = new ProblemResponses();
+
+    @Bean
+    SecurityFilterChain hubSecurity(HttpSecurity http, AdminTokens tokens) throws Exception {
+        AuthenticationManager admins = new ProviderManager(new AdminTokenAuthenticationProvider(tokens));
+        http.authorizeHttpRequests(rules -> rules
+                        // An error page rendered for a request that already passed these rules.
+                        .dispatcherTypeMatchers(DispatcherType.ERROR).permitAll()
+                        .requestMatchers(EndpointRequest.to("health", "prometheus")).permitAll()
+                        .requestMatchers(EndpointRequest.toAnyEndpoint()).hasRole(AdminTokenAuthenticationProvider.ROLE)
+                        .requestMatchers("/api/v1/**", "/v3/api-docs", "/v3/api-docs/**")
+                        .hasRole(AdminTokenAuthenticationProvider.ROLE)
+                        .anyRequest().denyAll())
+                .oauth2ResourceServer(bearer -> bearer.authenticationManagerResolver(request -> admins)
+                        .authenticationEntryPoint(problems).accessDeniedHandler(problems))
+                .exceptionHandling(e -> e.authenticationEntryPoint(problems).accessDeniedHandler(problems))
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                // A bearer-token API has no browser session to forge requests with.
+                .csrf(csrf -> csrf.disable())
+                .httpBasic(basic -> basic.disable())
+                .formLogin(form -> form.disable())
+                .logout(logout -> logout.disable())
+                .anonymous(anonymous -> { })
+                .requestCache(cache -> cache.disable());
+        return http.build();
+    }
+
+    @Bean
+    HttpFirewall canonicalPathFirewall() {
+        return new CanonicalPathFirewall();
+    }
+
+    @Bean
+    RequestRejectedHandler rejectedAsProblem() {
+        return problems;
+    }
+}
