@@ -1,8 +1,10 @@
 package io.fedmerge.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -29,14 +31,11 @@ class EdgeWatchTest {
             CompletableFuture<Integer> watch = CompletableFuture.supplyAsync(() -> Fedmerge.commandLine().execute(
                     "edge", "watch", "--config", config.toString(), "--base", fx.models.resolve("base").toString(),
                     "--finetuned", fx.models.resolve("hospital-1").toString(), "--models", models.toString(),
-                    "--work", dir.resolve("work").toString(), "--once"));
+                    "--work", dir.resolve("work").toString(), "--once"),
+                    java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
             String round = FederationFixture.openRound(hub, "task_arithmetic", Map.of("weight", 1), 1);
-            int contributions = 0;
-            for (int i = 0; i < 300 && contributions == 0; i++) {
-                Thread.sleep(100);
-                contributions = hub.admin().get("/api/v1/rounds/" + round).path("contributions").asInt();
-            }
-            assertThat(contributions).isEqualTo(1);
+            await().atMost(Duration.ofSeconds(60)).until(() -> hub.admin().get("/api/v1/rounds/" + round)
+                    .path("contributions").asInt() == 1);
             hub.admin().post("/api/v1/rounds/" + round + "/trigger", null);
             assertThat(watch.get(60, TimeUnit.SECONDS)).isZero();
             assertThat(models.resolve("round-" + round).resolve("model.safetensors")).exists();

@@ -54,6 +54,14 @@ final class FederationFixture {
                 "modelParameters", modelParameters, "minContributions", min)).path("round").path("id").asString();
     }
 
+    /** A chunk as the edge sends it: its bytes and their CRC-32C. */
+    static io.fedmerge.proto.v1.UploadChunk chunk(String uploadId, long offset, com.google.protobuf.ByteString data) {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(data.asReadOnlyByteBuffer());
+        return io.fedmerge.proto.v1.UploadChunk.newBuilder().setUploadId(uploadId).setOffset(offset).setData(data)
+                .setCrc32C((int) crc.getValue()).build();
+    }
+
     static HubClient client(EdgeConfig e) {
         return new HubClient(e.hub(), e.credential(), 3, 50);
     }

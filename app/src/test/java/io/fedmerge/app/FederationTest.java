@@ -112,7 +112,8 @@ class FederationTest {
         hub.admin().post("/api/v1/rounds/" + round + "/trigger", null);
         awaitState(round, "PUBLISHED");
         try (HubClient c = FederationFixture.client(alice)) {
-            ModelInstaller.Installed inst = new ModelInstaller().install(c, round, dir.resolve("alice-model-" + round), n -> { });
+            ModelInstaller.Installed inst = new ModelInstaller().install(c, round, dir.resolve("alice-model-" + round),
+                    n -> { });
             assertThat(inst.dir().resolve("model.safetensors")).exists();
             assertThat(inst.digest()).isEqualTo(hub.admin().get("/api/v1/rounds/" + round + "/artifact")
                     .path("checkpointDigest").asString());
@@ -317,8 +318,8 @@ class FederationTest {
         StreamObserver<UploadChunk> up = ContributionServiceGrpc.newStub(c).uploadChunks(observer(done));
         for (int pos = from; pos < to; pos += 64 << 10) {
             int end = Math.min(to, pos + (64 << 10));
-            up.onNext(UploadChunk.newBuilder().setUploadId(uploadId).setOffset(offset + pos - from)
-                    .setData(ByteString.copyFrom(bytes, pos, end - pos)).build());
+            up.onNext(FederationFixture.chunk(uploadId, offset + pos - from, ByteString.copyFrom(bytes, pos,
+                    end - pos)));
         }
         up.onCompleted();
         try {
@@ -344,9 +345,9 @@ class FederationTest {
             CompletableFuture<Throwable> done = new CompletableFuture<>();
             var up = (io.grpc.stub.ClientCallStreamObserver<UploadChunk>) ContributionServiceGrpc.newStub(c)
                     .uploadChunks(observer(done));
-            up.onNext(UploadChunk.newBuilder().setUploadId(b.getUploadId()).setOffset(0)
-                    .setData(ByteString.copyFrom(bytes, 0, half)).build());
-            Thread.sleep(500);
+            up.onNext(FederationFixture.chunk(b.getUploadId(), 0, ByteString.copyFrom(bytes, 0, half)));
+            // Cut only once the hub stored the half (the filesystem store writes each chunk as it arrives).
+            await().atMost(Duration.ofSeconds(30)).until(() -> begin(c, round, m).getCommittedOffset() == half);
             up.cancel("connection lost", null);
         } finally {
             ch.shutdownNow();

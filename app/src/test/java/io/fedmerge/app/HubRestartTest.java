@@ -34,7 +34,10 @@ class HubRestartTest {
         // As if the hub died right after persisting OPEN -> MERGING, before its merge finished.
         try (Connection db = DriverManager.getConnection("jdbc:h2:file:" + data.toAbsolutePath() + "/db/fedmerge",
                 "sa", "")) {
+            // What the OPEN -> MERGING transaction writes: the state and the merge's snapshot of contributions.
             db.createStatement().executeUpdate("update round set state = 'MERGING' where id = '" + round + "'");
+            db.createStatement().executeUpdate("insert into merge_input(round_id, upload_id) select round_id, id"
+                    + " from upload where round_id = '" + round + "' and state = 'COMMITTED'");
         }
         try (EmbeddedHub hub = EmbeddedHub.start(data, "t", "--spring.main.banner-mode=off", fx.modelsRoot())) {
             hub.admin().awaitRound(round, "PUBLISHED", java.time.Duration.ofSeconds(30));

@@ -1,9 +1,12 @@
 package io.fedmerge.app;
 
+import static org.awaitility.Awaitility.await;
+
 import io.fedmerge.hub.storage.S3Clients;
 import io.fedmerge.hub.storage.StorageProperties;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Properties;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
@@ -46,9 +49,7 @@ final class LocalS3 implements AutoCloseable {
         proxy = S3Proxy.builder().blobStore(context.getBlobStore()).endpoint(endpoint())
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).build();
         proxy.start();
-        for (int i = 0; i < 500 && !"STARTED".equals(proxy.getState()); i++) {
-            Thread.sleep(10);
-        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> "STARTED".equals(proxy.getState()));
     }
 
     URI endpoint() {

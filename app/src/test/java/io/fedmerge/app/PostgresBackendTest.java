@@ -6,6 +6,7 @@ import io.fedmerge.edge.EdgeConfig;
 import io.fedmerge.edge.HubClient;
 import io.fedmerge.edge.Manifests;
 import io.fedmerge.edge.ModelInstaller;
+import io.fedmerge.hub.transfer.UploadStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -48,10 +49,8 @@ class PostgresBackendTest {
                 S3Client objects = s3.client()) {
             fx.registerBase(hub);
             String round = FederationFixture.openRound(hub, "ties", Map.of("weight", 1, "density", 0.5), 2);
-            List<String> nodeIds = new java.util.ArrayList<>();
             for (int h = 1; h <= 2; h++) {
                 EdgeConfig node = FederationFixture.enroll(hub, "pg-node-" + h);
-                nodeIds.add(node.nodeId());
                 try (HubClient c = FederationFixture.client(node)) {
                     c.upload(round, fx.taskVector(h), Manifests.of(fx.taskVector(h)), n -> { });
                 }
@@ -74,10 +73,13 @@ class PostgresBackendTest {
             // and the hub keeps no local copies.
             List<String> keys = objects.listObjectsV2Paginator(b -> b.bucket("pg-round")).contents().stream()
                     .map(S3Object::key).toList();
-            // Contributions are stored under their nodes' pseudonymous ids, never the hospitals' names.
-            assertThat(keys).contains("fedmerge/rounds/" + round + "/contributions/" + nodeIds.get(0) + ".safetensors",
-                    "fedmerge/rounds/" + round + "/contributions/" + nodeIds.get(1) + ".safetensors",
-                    "fedmerge/rounds/" + round + "/merge.yml", "fedmerge/rounds/" + round + "/artifact/config.json")
+            // Contributions are stored by upload id (never a hospital's name), exactly where the database says.
+            List<String> contributionKeys = hub.context().getBean(UploadStore.class).committed(round).stream()
+                    .map(u -> "fedmerge/" + u.blobKey()).toList();
+            assertThat(contributionKeys).hasSize(2).allMatch(k -> k.startsWith("fedmerge/rounds/" + round
+                    + "/contributions/"));
+            assertThat(keys).containsAll(contributionKeys).contains("fedmerge/rounds/" + round + "/merge.yml",
+                    "fedmerge/rounds/" + round + "/artifact/config.json")
                     .noneMatch(k -> k.contains(".parts/")).noneMatch(k -> k.contains("pg-node"));
             assertThat(dir.resolve("hub/blobs")).doesNotExist();
             try (var left = Files.walk(dir.resolve("hub/staging"))) {

@@ -1,6 +1,7 @@
 package io.fedmerge.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.net.URLEncoder;
@@ -10,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,18 +46,14 @@ class PrometheusScrapeTest {
                     "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + web)
                     .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
             try {
-                String result = "";
                 HttpClient http = HttpClient.newHttpClient();
-                String query = URLEncoder.encode("fedmerge_nodes_enrolled", StandardCharsets.UTF_8);
-                for (int i = 0; i < 60 && !result.contains("\"value\""); i++) {
-                    Thread.sleep(500);
-                    try {
-                        result = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + web
-                                + "/api/v1/query?query=" + query)).build(), HttpResponse.BodyHandlers.ofString()).body();
-                    } catch (java.io.IOException notYetListening) {
-                        result = "";
-                    }
-                }
+                URI query = URI.create("http://127.0.0.1:" + web + "/api/v1/query?query="
+                        + URLEncoder.encode("fedmerge_nodes_enrolled", StandardCharsets.UTF_8));
+                // Prometheus starts, then scrapes every second: wait until the series has a value.
+                String result = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                        .ignoreException(java.io.IOException.class)
+                        .until(() -> http.send(HttpRequest.newBuilder(query).build(),
+                                HttpResponse.BodyHandlers.ofString()).body(), body -> body.contains("\"value\""));
                 assertThat(result).contains("\"status\":\"success\"", "fedmerge_nodes_enrolled", "\"1\"");
             } finally {
                 prometheus.destroy();

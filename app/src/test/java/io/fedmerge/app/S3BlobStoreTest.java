@@ -2,6 +2,7 @@ package io.fedmerge.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.fedmerge.hub.storage.BlobStore;
 import io.fedmerge.hub.storage.S3BlobStore;
@@ -12,6 +13,7 @@ import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -121,9 +123,8 @@ class S3BlobStoreTest {
         String partial = "uploads/u2.partial";
         BlobStore.Appender crashed = store.appender(partial);
         appendInChunks(crashed, data, 0, 5 * MB + 100, MB); // never closed: the hub dies once its first PUT lands
-        for (int i = 0; i < 500 && store.size(partial) < 5 * MB; i++) {
-            Thread.sleep(10);
-        }
+        // The first part's PUT runs in the background: wait for it to land, not for a fixed time.
+        await().atMost(Duration.ofSeconds(30)).until(() -> store.size(partial) >= 5 * MB);
         // What survives is the whole part that was stored, never the 100 buffered bytes after it.
         assertThat(store.size(partial)).isEqualTo(5L * MB);
         try (BlobStore.Appender out = store.appender(partial)) {

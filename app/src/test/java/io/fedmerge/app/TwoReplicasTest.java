@@ -1,12 +1,15 @@
 package io.fedmerge.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
 import io.fedmerge.edge.EdgeConfig;
 import io.fedmerge.edge.HubClient;
 import io.fedmerge.edge.Manifests;
 import io.fedmerge.edge.ModelInstaller;
+import io.fedmerge.hub.round.MergeJobs;
+import io.fedmerge.hub.round.RoundStore;
 import io.fedmerge.proto.v1.BeginUploadRequest;
 import io.fedmerge.proto.v1.BeginUploadResponse;
 import io.fedmerge.proto.v1.ContributionServiceGrpc;
@@ -15,12 +18,14 @@ import io.fedmerge.proto.v1.UploadChunk;
 import io.fedmerge.proto.v1.UploadChunksResponse;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,12 +86,18 @@ class TwoReplicasTest {
         try (HubClient viaA = new HubClient(a.grpcTarget(), node.credential(), 3, 50)) {
             viaA.upload(orphan, tv, Manifests.of(tv), n -> { });
         }
-        try (Connection c = DriverManager.getConnection(url)) {
-            c.createStatement().executeUpdate("update " + schema + ".round set state = 'MERGING' where id = '"
-                    + orphan + "'");
-        }
+        // The real OPEN -> MERGING transition, with no merge job behind it: a round whose owner died.
+        assertThat(b.context().getBean(RoundStore.class).startMerge(orphan)).isTrue();
+        // Both replicas scan at once (their schedules run too): exactly one claim wins.
+        MergeJobs jobsA = a.context().getBean(MergeJobs.class);
+        MergeJobs jobsB = b.context().getBean(MergeJobs.class);
+        var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        CompletableFuture.allOf(CompletableFuture.runAsync(jobsA::adoptOrphans, threads),
+                CompletableFuture.runAsync(jobsB::adoptOrphans, threads)).join();
         a.admin().awaitRound(orphan, "PUBLISHED", Duration.ofSeconds(60));
-        Thread.sleep(1500); // let the other replica's scans run past the publish
+        // Scans after the publish find nothing to adopt.
+        jobsA.adoptOrphans();
+        jobsB.adoptOrphans();
         try (Connection c = DriverManager.getConnection(url)) {
             for (String r : new String[] {round, orphan}) {
                 // Only a replica that won the claim merges; a failed claim leaves no trace but a log line.
@@ -119,13 +130,19 @@ class TwoReplicasTest {
                 @Override
                 public void onCompleted() {}
             });
+            MeterRegistry meters = hub.context().getBean(MeterRegistry.class);
+            double before = meters.counter("fedmerge.bytes.received").count();
             for (int at = 0; at < data.size(); at += 1 << 20) {
-                up.onNext(UploadChunk.newBuilder().setUploadId(begun.getUploadId()).setOffset(at)
-                        .setData(data.substring(at, Math.min(data.size(), at + (1 << 20)))).build());
+                up.onNext(FederationFixture.chunk(begun.getUploadId(), at, data.substring(at,
+                        Math.min(data.size(), at + (1 << 20)))));
             }
-            Thread.sleep(500);
+            // Cut once the hub took every chunk; it stores the buffered tail when it sees the stream end.
+            await().atMost(Duration.ofSeconds(30)).until(() -> meters.counter("fedmerge.bytes.received").count()
+                    - before >= data.size());
             up.cancel("connection lost", null);
-            Thread.sleep(300); // the hub stores what it received when it sees the stream end
+            await().atMost(Duration.ofSeconds(30)).until(() -> ContributionServiceGrpc.newBlockingStub(authed)
+                    .beginUpload(BeginUploadRequest.newBuilder().setRoundId(round).setManifest(m).build())
+                    .getCommittedOffset() == data.size());
         } finally {
             channel.shutdownNow();
         }

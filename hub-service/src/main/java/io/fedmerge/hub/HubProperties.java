@@ -17,12 +17,16 @@ import org.springframework.util.unit.DataSize;
  * @param maxChunkBytes largest upload chunk accepted
  * @param keepaliveSeconds interval of keep-alive events on idle watch streams
  * @param mergeThreads merge workers (0 = cores)
+ * @param mergeLease how long a replica's claim on a merge holds without renewal (renewed every
+ *     {@code fedmerge.hub.lease-renewal-ms}, which must be well below it)
+ * @param mergeCancelCheck how often a running merge checks that its round was not cancelled meanwhile
  * @param streams how long-lived gRPC streams are watched (revocation, idleness, abandoned sessions)
  * @param grpc connection limits of the gRPC server beyond Spring gRPC's own keep-alive settings
  */
 @ConfigurationProperties("fedmerge.hub")
 public record HubProperties(Path dataDir, Path modelsRoot, String adminToken, String adminTokenFile,
         DataSize maxUploadBytes, DataSize maxChunkBytes, int keepaliveSeconds, int mergeThreads,
+        @DefaultValue("30s") Duration mergeLease, @DefaultValue("1s") Duration mergeCancelCheck,
         @DefaultValue Streams streams, @DefaultValue Grpc grpc) {
 
     /**

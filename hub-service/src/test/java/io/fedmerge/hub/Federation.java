@@ -38,6 +38,44 @@ public final class Federation {
         return tv;
     }
 
+    /**
+     * Begins an upload of {@code taskVector} and streams every byte (1 MiB chunks with their CRC-32C) without
+     * committing it; returns the upload id once the hub answered the stream.
+     */
+    public static String sendWithoutCommit(io.grpc.Channel channel, String round, Path taskVector) throws Exception {
+        var manifest = io.fedmerge.edge.Manifests.of(taskVector);
+        String uploadId = io.fedmerge.proto.v1.ContributionServiceGrpc.newBlockingStub(channel).beginUpload(
+                io.fedmerge.proto.v1.BeginUploadRequest.newBuilder().setRoundId(round).setManifest(manifest).build())
+                .getUploadId();
+        byte[] bytes = java.nio.file.Files.readAllBytes(taskVector);
+        var done = new java.util.concurrent.CompletableFuture<Void>();
+        var up = io.fedmerge.proto.v1.ContributionServiceGrpc.newStub(channel).uploadChunks(
+                new io.grpc.stub.StreamObserver<io.fedmerge.proto.v1.UploadChunksResponse>() {
+                    @Override
+                    public void onNext(io.fedmerge.proto.v1.UploadChunksResponse r) {}
+
+                    @Override
+                    public void onError(Throwable t) {
+                        done.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        done.complete(null);
+                    }
+                });
+        for (int at = 0; at < bytes.length; at += 1 << 20) {
+            var data = com.google.protobuf.ByteString.copyFrom(bytes, at, Math.min(1 << 20, bytes.length - at));
+            var crc = new java.util.zip.CRC32C();
+            crc.update(data.asReadOnlyByteBuffer());
+            up.onNext(io.fedmerge.proto.v1.UploadChunk.newBuilder().setUploadId(uploadId).setOffset(at).setData(data)
+                    .setCrc32C((int) crc.getValue()).build());
+        }
+        up.onCompleted();
+        done.get();
+        return uploadId;
+    }
+
     public static void registerBase(TestHub hub) {
         hub.bean(BaseModelRegistry.class).register("base", "base", "test");
     }

@@ -82,6 +82,12 @@ public class BaseModelRegistry {
         return root.display(base.path());
     }
 
+    /** The base a round merges on; its absence means the database was edited by hand. */
+    public BaseModel require(String id) {
+        return byId(id).orElseThrow(() -> HubException.precondition("unknown_base", "base model " + id
+                + " is not registered on this hub (was it deleted from the database?)"));
+    }
+
     public List<BaseModel> list() {
         return db.sql("select * from base_model order by name").query(BaseModelRegistry::row).list();
     }

@@ -16,7 +16,7 @@ import io.fedmerge.hub.metrics.HubMetrics;
 import io.fedmerge.hub.model.BaseModel;
 import io.fedmerge.hub.model.BaseModelRegistry;
 import io.fedmerge.hub.storage.BlobStore;
-import io.fedmerge.hub.transfer.UploadService;
+import io.fedmerge.hub.transfer.Upload;
 import io.fedmerge.hub.transfer.UploadStore;
 import jakarta.annotation.PreDestroy;
 import java.io.IOException;
@@ -75,7 +75,6 @@ public class MergeJobs {
 
     /** This replica's identity in merge claims. */
     private final String replica = UUID.randomUUID().toString();
-    private static final Duration LEASE = Duration.ofSeconds(30);
     private final Set<String> running = ConcurrentHashMap.newKeySet();
 
     /**
@@ -87,9 +86,10 @@ public class MergeJobs {
         adoptOrphans();
     }
 
+    /** One scan for orphaned merges (the scheduler runs it every fedmerge.hub.lease-check-ms). */
     @org.springframework.scheduling.annotation.Scheduled(fixedDelayString = "${fedmerge.hub.lease-check-ms:10000}",
             initialDelayString = "${fedmerge.hub.lease-check-ms:10000}")
-    void adoptOrphans() {
+    public void adoptOrphans() {
         for (String id : rounds.orphanedMerges(Instant.now())) {
             LOG.info("round={} is MERGING without a live owner; merging it again from its stored contributions", id);
             submit(id);
@@ -97,22 +97,23 @@ public class MergeJobs {
     }
 
     /** Renews this replica's claims while its merges run. */
-    @org.springframework.scheduling.annotation.Scheduled(fixedDelay = 10_000)
+    @org.springframework.scheduling.annotation.Scheduled(fixedDelayString = "${fedmerge.hub.lease-renewal-ms:10000}")
     void renewLeases() {
         Instant now = Instant.now();
         for (String id : running) {
-            rounds.claimMerge(id, replica, now, now.plus(LEASE));
+            rounds.claimMerge(id, replica, now, now.plus(properties.mergeLease()));
         }
     }
 
     public void submit(String roundId) {
         executor.submit(() -> {
             Instant now = Instant.now();
-            if (!rounds.claimMerge(roundId, replica, now, now.plus(LEASE))) {
+            if (!rounds.claimMerge(roundId, replica, now, now.plus(properties.mergeLease()))) {
                 LOG.info("round={} merge is owned by another replica", roundId);
                 return;
             }
-            audit.record("hub:" + replica, "merge.claim", roundId, "lease " + LEASE.toSeconds() + " s");
+            audit.record("hub:" + replica, "merge.claim", roundId, "lease " + properties.mergeLease().toSeconds()
+                    + " s");
             running.add(roundId);
             try {
                 run(roundId);
@@ -120,6 +121,11 @@ public class MergeJobs {
                 running.remove(roundId);
             }
         });
+    }
+
+    /** Merges this replica is running now. */
+    int running() {
+        return running.size();
     }
 
     @PreDestroy
@@ -133,8 +139,13 @@ public class MergeJobs {
             Artifact artifact = merge(rounds.get(roundId), start);
             if (rounds.transition(roundId, RoundState.MERGING, RoundState.PUBLISHED, null, artifact)) {
                 audit.record("hub:" + replica, "round.publish", roundId, "digest " + artifact.checkpointDigest());
+            } else {
+                dropIfCancelled(roundId);
             }
             metrics.mergeFinished(Duration.between(start, Instant.now()));
+        } catch (MergeAbandoned e) {
+            LOG.info("round={} was {} while it merged; merge stopped", roundId, e.state);
+            dropIfCancelled(roundId);
         } catch (Exception | Error e) {
             if (Thread.currentThread().isInterrupted()) {
                 LOG.warn("round={} merge interrupted by shutdown; it will run again at the next start", roundId);
@@ -148,14 +159,41 @@ public class MergeJobs {
         }
     }
 
-    private Artifact merge(Round round, Instant start) throws IOException {
-        BaseModel base = bases.byId(round.baseModelId()).orElseThrow(() -> new IllegalStateException("round "
-                + round.id() + " names base model " + round.baseModelId() + ", which is not registered"));
-        List<String> contributors = new ArrayList<>();
-        for (var u : uploads.committed(round.id())) {
-            contributors.add(u.nodeId());
+    /** A merge stopped because its round left MERGING (an admin cancelled it). */
+    private static final class MergeAbandoned extends RuntimeException {
+        final RoundState state;
+
+        MergeAbandoned(RoundState state) {
+            super("round left MERGING: " + state, null, false, false);
+            this.state = state;
         }
-        contributors.sort(Comparator.naturalOrder());
+    }
+
+    /**
+     * A round cancelled while it merged publishes nothing: whatever this merge stored for it goes. (A round another
+     * replica published keeps its artifact: the same keys hold the same bytes.)
+     */
+    private void dropIfCancelled(String roundId) {
+        if (rounds.find(roundId).map(Round::state).orElse(null) != RoundState.CANCELLED) {
+            return;
+        }
+        try {
+            blobs.deleteTree("rounds/" + roundId + "/artifact/");
+            blobs.delete("rounds/" + roundId + "/merge.yml");
+        } catch (IOException e) {
+            LOG.warn("round={} was cancelled; its unpublished artifact could not be deleted yet: {}", roundId,
+                    e.getMessage());
+        }
+    }
+
+    private Artifact merge(Round round, Instant start) throws IOException {
+        BaseModel base = bases.require(round.baseModelId());
+        // Exactly the contributions fixed when the round started merging, in node-id order.
+        List<Upload> contributions = new ArrayList<>(uploads.mergeInputs(round.id()));
+        if (contributions.isEmpty()) {
+            throw new IllegalStateException("round " + round.id() + " has no contributions in its merge snapshot");
+        }
+        contributions.sort(Comparator.comparing(Upload::nodeId));
         Path work = properties.dataDir().resolve("work").resolve(round.id()).toAbsolutePath();
         FileTrees.deleteRecursively(work); // a previous attempt that never published
         Files.createDirectories(work);
@@ -167,10 +205,10 @@ public class MergeJobs {
             Files.createSymbolicLink(work.resolve(MergeConfigs.BASE), bases.location(base));
             List<String> models = new ArrayList<>();
             Files.createDirectories(work.resolve("contributions"));
-            for (String nodeId : contributors) {
-                BlobStore.Staged staged = blobs.stage(UploadService.contributionKey(round.id(), nodeId));
+            for (Upload u : contributions) {
+                BlobStore.Staged staged = blobs.stage(u.blobKey());
                 inputs.add(staged);
-                String model = MergeConfigs.contribution(nodeId);
+                String model = MergeConfigs.contribution(u.nodeId());
                 Files.createSymbolicLink(work.resolve(model), staged.path());
                 models.add(model);
             }
@@ -180,9 +218,19 @@ public class MergeJobs {
             MergeResult result;
             try (MergePlan plan = new MergePlanner(new MethodRegistry()).plan(MergeConfigs.parse(yaml, work))) {
                 result = new MergeExecutor(properties.threads()).execute(plan, out, new MergeProgress() {
+                    private long checkedAt = System.nanoTime();
+
                     @Override
                     public void tensorDone(String name, int done, long bytesDone) {
                         metrics.mergeProgress(bytesDone, Duration.between(start, Instant.now()).toMillis() / 1000.0);
+                        // Every merge-cancel-check: stop a merge whose round an admin cancelled meanwhile.
+                        if (System.nanoTime() - checkedAt >= properties.mergeCancelCheck().toNanos()) {
+                            checkedAt = System.nanoTime();
+                            RoundState now = rounds.find(round.id()).map(Round::state).orElse(RoundState.CANCELLED);
+                            if (now != RoundState.MERGING) {
+                                throw new MergeAbandoned(now);
+                            }
+                        }
                     }
                 });
             }

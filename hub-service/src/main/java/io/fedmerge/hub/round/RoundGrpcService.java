@@ -23,12 +23,15 @@ class RoundGrpcService extends RoundServiceGrpc.RoundServiceImplBase {
     private final UploadStore uploads;
     private final BaseModelRegistry bases;
     private final HubProperties properties;
+    private final RoundEvents events;
 
-    RoundGrpcService(RoundStore rounds, UploadStore uploads, BaseModelRegistry bases, HubProperties properties) {
+    RoundGrpcService(RoundStore rounds, UploadStore uploads, BaseModelRegistry bases, HubProperties properties,
+            RoundEvents events) {
         this.rounds = rounds;
         this.uploads = uploads;
         this.bases = bases;
         this.properties = properties;
+        this.events = events;
     }
 
     @Override
@@ -41,7 +44,7 @@ class RoundGrpcService extends RoundServiceGrpc.RoundServiceImplBase {
             if (!invited) {
                 throw io.fedmerge.hub.HubException.denied("node " + node.name() + " is not part of round " + r.id());
             }
-            var base = bases.byId(r.baseModelId()).orElseThrow();
+            var base = bases.require(r.baseModelId());
             var committed = uploads.committed(r.id());
             var b = io.fedmerge.proto.v1.Round.newBuilder().setRoundId(r.id()).setState(proto(r.state()))
                     .setMergeMethod(r.mergeMethod()).setBaseModel(base.name()).setBaseDigest(base.digest())
@@ -96,7 +99,7 @@ class RoundGrpcService extends RoundServiceGrpc.RoundServiceImplBase {
                     }
                 }
                 if (!sent) {
-                    rounds.awaitEvent(keepaliveMs);
+                    events.await(keepaliveMs);
                     if (rounds.eventsAfter(after).isEmpty() && !out.isCancelled()) {
                         out.onNext(RoundEvent.newBuilder().setSequence(after).setKeepalive(true).build());
                     }

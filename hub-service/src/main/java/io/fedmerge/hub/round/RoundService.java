@@ -27,18 +27,16 @@ public class RoundService {
     private final NodeRegistry nodes;
     private final UploadStore uploads;
     private final MergeJobs jobs;
-    private final RoundLocks locks;
     private final AuditLog audit;
     private final MethodRegistry methods = new MethodRegistry();
 
     RoundService(RoundStore store, BaseModelRegistry bases, NodeRegistry nodes, UploadStore uploads, MergeJobs jobs,
-            RoundLocks locks, AuditLog audit) {
+            AuditLog audit) {
         this.store = store;
         this.bases = bases;
         this.nodes = nodes;
         this.uploads = uploads;
         this.jobs = jobs;
-        this.locks = locks;
         this.audit = audit;
     }
 
@@ -118,9 +116,7 @@ public class RoundService {
     }
 
     private void startMerge(Round r, String actor) {
-        boolean started = locks.with(r.id(), () -> store.transition(r.id(), RoundState.OPEN, RoundState.MERGING,
-                null, null));
-        if (!started) {
+        if (!store.startMerge(r.id())) {
             throw HubException.precondition("not_open", "round " + r.id() + " is no longer OPEN");
         }
         store.signal();

@@ -18,10 +18,11 @@ import tools.jackson.databind.json.JsonMapper;
 public class RoundStore {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private final JdbcClient db;
-    private final Object eventSignal = new Object();
+    private final RoundEvents events;
 
-    RoundStore(JdbcClient db) {
+    RoundStore(JdbcClient db, RoundEvents events) {
         this.db = db;
+        this.events = events;
     }
 
     record MergeConfig(Map<String, Object> parameters, Map<String, Object> modelParameters) {}
@@ -79,18 +80,32 @@ public class RoundStore {
                 .params(roundId, state.name(), reason, Timestamp.from(Instant.now())).update();
     }
 
-    /** Wakes every watcher (called after the transaction that added an event has committed). */
+    /** Wakes this replica's watchers (called after the transaction that added an event has committed). */
     public void signal() {
-        synchronized (eventSignal) {
-            eventSignal.notifyAll();
-        }
+        events.signal();
     }
 
-    /** Waits until an event may have been added, or the timeout passes. */
-    public void awaitEvent(long millis) throws InterruptedException {
-        synchronized (eventSignal) {
-            eventSignal.wait(millis);
+    /**
+     * Locks the round's row until the caller's transaction ends and returns its state: the one place commits and
+     * the start of a merge serialise, on every replica (a transition's UPDATE takes the same row lock).
+     */
+    public Optional<RoundState> lockState(String roundId) {
+        return db.sql("select state from round where id = ? for update").param(roundId).query(String.class)
+                .optional().map(RoundState::valueOf);
+    }
+
+    /**
+     * OPEN -> MERGING and the merge's inputs (the uploads committed at this instant) in one transaction. A commit
+     * either finished before (its row lock released, so it is in the snapshot) or sees MERGING and is refused.
+     */
+    @Transactional
+    public boolean startMerge(String id) {
+        if (!transition(id, RoundState.OPEN, RoundState.MERGING, null, null)) {
+            return false;
         }
+        db.sql("insert into merge_input(round_id, upload_id) select round_id, id from upload where round_id = ?"
+                + " and state = 'COMMITTED'").param(id).update();
+        return true;
     }
 
     public boolean invited(String roundId, String nodeId) {

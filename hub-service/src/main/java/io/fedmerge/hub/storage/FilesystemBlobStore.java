@@ -62,7 +62,11 @@ public class FilesystemBlobStore implements BlobStore {
 
             @Override
             public void close() throws IOException {
-                ch.close();
+                try {
+                    ch.force(false); // BlobStore promises the appended bytes are durable once closed
+                } finally {
+                    ch.close();
+                }
             }
         };
     }

@@ -21,12 +21,15 @@ import org.springframework.stereotype.Service;
 @Service
 class ContributionGrpcService extends ContributionServiceGrpc.ContributionServiceImplBase {
     private final UploadService uploads;
+    private final ContributionCommits commits;
     private final HubMetrics metrics;
     private final OpenStreams streams;
     private final HubProperties properties;
 
-    ContributionGrpcService(UploadService uploads, HubMetrics metrics, OpenStreams streams, HubProperties properties) {
+    ContributionGrpcService(UploadService uploads, ContributionCommits commits, HubMetrics metrics, OpenStreams streams,
+            HubProperties properties) {
         this.uploads = uploads;
+        this.commits = commits;
         this.metrics = metrics;
         this.streams = streams;
         this.properties = properties;
@@ -58,7 +61,7 @@ class ContributionGrpcService extends ContributionServiceGrpc.ContributionServic
     public void commitUpload(CommitUploadRequest request, StreamObserver<Contribution> response) {
         try {
             Node node = NodeContext.current();
-            Upload u = uploads.commit(node, request.getUploadId(), request.getSha256());
+            Upload u = commits.commit(node, request.getUploadId(), request.getSha256());
             response.onNext(Contribution.newBuilder().setRoundId(u.roundId()).setNodeId(u.nodeId())
                     .setSha256(u.sha256()).setBytes(u.totalBytes()).setState(ContributionState.CONTRIBUTION_COMMITTED)
                     .build());

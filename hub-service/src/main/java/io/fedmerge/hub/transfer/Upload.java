@@ -3,13 +3,22 @@ package io.fedmerge.hub.transfer;
 import io.fedmerge.proto.v1.TaskVectorManifest;
 import java.time.Instant;
 
-/** One node's upload of a task vector for a round. */
+/**
+ * One node's upload of a task vector for a round.
+ *
+ * @param blobKey where the committed contribution's bytes are, or null until it is committed
+ */
 public record Upload(String id, String roundId, String nodeId, String sha256, long totalBytes,
-        TaskVectorManifest manifest, State state, Instant createdAt) {
+        TaskVectorManifest manifest, State state, Instant createdAt, String blobKey) {
     /** UPLOADING and COMMITTED are live; SUPERSEDED (replaced, discarded, revoked) and EXPIRED are not. */
     public enum State { UPLOADING, COMMITTED, SUPERSEDED, EXPIRED }
 
     String partialKey() {
         return "rounds/" + roundId + "/uploads/" + id;
+    }
+
+    /** Where this upload's bytes go once committed (keyed by upload, so a replacement never overwrites them). */
+    String contributionKey() {
+        return "rounds/" + roundId + "/contributions/" + id + ".safetensors";
     }
 }

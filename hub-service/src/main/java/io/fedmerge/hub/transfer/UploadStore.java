@@ -1,5 +1,6 @@
 package io.fedmerge.hub.transfer;
 
+import io.fedmerge.hub.HubException;
 import io.fedmerge.proto.v1.TaskVectorManifest;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -32,6 +33,10 @@ public class UploadStore {
 
     Optional<Upload> find(String id) {
         return db.sql("select * from upload where id = ?").param(id).query(UploadStore::row).optional();
+    }
+
+    Upload get(String id) {
+        return find(id).orElseThrow(() -> HubException.notFound("no upload " + id + "; call BeginUpload again"));
     }
 
     /** The node's live uploads for a round (uploading or committed), newest first. */
@@ -72,10 +77,23 @@ public class UploadStore {
                 .query(UploadStore::row).list();
     }
 
-    void setState(String id, Upload.State state) {
-        db.sql("update upload set state = ?, committed_at = ? where id = ?")
-                .params(state.name(), state == Upload.State.COMMITTED ? Timestamp.from(Instant.now()) : null, id)
-                .update();
+    /** The contributions a round's merge reads: the set fixed when it started merging. */
+    public List<Upload> mergeInputs(String roundId) {
+        return db.sql("select u.* from merge_input m join upload u on u.id = m.upload_id where m.round_id = ?")
+                .param(roundId).query(UploadStore::row).list();
+    }
+
+    /** UPLOADING -> COMMITTED with the bytes at {@code blobKey}; false if the upload was not UPLOADING. */
+    boolean markCommitted(String id, String blobKey) {
+        Timestamp now = Timestamp.from(Instant.now());
+        return db.sql("update upload set state = 'COMMITTED', blob_key = ?, committed_at = ?, updated_at = ?"
+                + " where id = ? and state = 'UPLOADING'").params(blobKey, now, now, id).update() == 1;
+    }
+
+    /** COMMITTED -> SUPERSEDED (a newer contribution of the same node replaced it). */
+    boolean supersede(String id) {
+        return db.sql("update upload set state = 'SUPERSEDED', updated_at = ? where id = ? and state = 'COMMITTED'")
+                .params(Timestamp.from(Instant.now()), id).update() == 1;
     }
 
     private static Upload row(ResultSet rs, int n) throws SQLException {
@@ -87,6 +105,7 @@ public class UploadStore {
         }
         return new Upload(rs.getString("id"), rs.getString("round_id"), rs.getString("node_id"),
                 rs.getString("sha256"), rs.getLong("total_bytes"), manifest,
-                Upload.State.valueOf(rs.getString("state")), rs.getTimestamp("created_at").toInstant());
+                Upload.State.valueOf(rs.getString("state")), rs.getTimestamp("created_at").toInstant(),
+                rs.getString("blob_key"));
     }
 }

@@ -12,6 +12,7 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,7 +67,7 @@ final class UploadStream implements StreamObserver<UploadChunk>, OpenStreams.Tra
                         + " for " + chunk.getUploadId());
             }
             committed = uploads.append(session, out, chunk.getOffset(), chunk.getData().asReadOnlyByteBuffer(),
-                    chunk.getCrc32C());
+                    chunk.hasCrc32C() ? OptionalInt.of(chunk.getCrc32C()) : OptionalInt.empty());
             if (recheck.due(chunk.getData().size())) {
                 recheck();
             }

@@ -35,6 +35,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -175,8 +176,11 @@ class RevocationMidStreamTest {
     }
 
     static UploadChunk chunk(String uploadId, byte[] bytes, int offset) {
-        return UploadChunk.newBuilder().setUploadId(uploadId).setOffset(offset)
-                .setData(ByteString.copyFrom(bytes, offset, Math.min(CHUNK, bytes.length - offset))).build();
+        ByteString data = ByteString.copyFrom(bytes, offset, Math.min(CHUNK, bytes.length - offset));
+        CRC32C crc = new CRC32C();
+        crc.update(data.asReadOnlyByteBuffer());
+        return UploadChunk.newBuilder().setUploadId(uploadId).setOffset(offset).setData(data)
+                .setCrc32C((int) crc.getValue()).build();
     }
 
     static StreamObserver<UploadChunksResponse> observer(CompletableFuture<Throwable> done) {

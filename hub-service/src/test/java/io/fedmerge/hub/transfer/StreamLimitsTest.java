@@ -98,7 +98,7 @@ class StreamLimitsTest {
         hub.bean(JdbcClient.class).sql("update upload set updated_at = ? where id = ?")
                 .params(Timestamp.from(Instant.now().minus(Duration.ofHours(24)).minusSeconds(1)), session.id())
                 .update();
-        hub.bean(UploadService.class).expireAbandoned();
+        hub.bean(UploadExpiry.class).expireAbandoned();
         assertThat(store.find(session.id()).orElseThrow().state()).isEqualTo(Upload.State.EXPIRED);
         assertThat(hub.bean(BlobStore.class).size(session.partialKey())).isEqualTo(-1);
     }
@@ -107,7 +107,7 @@ class StreamLimitsTest {
     void aFreshSessionDoesNotExpire() throws Exception {
         Opened o = openAndGoSilent("recent-uploader");
         o.ended().get();
-        hub.bean(UploadService.class).expireAbandoned();
+        hub.bean(UploadExpiry.class).expireAbandoned();
         Upload session = hub.bean(UploadStore.class).find(o.begun().getUploadId()).orElseThrow();
         assertThat(session.state()).isEqualTo(Upload.State.UPLOADING);
         await().atMost(Duration.ofSeconds(5)).until(() -> hub.bean(BlobStore.class).size(session.partialKey())
