@@ -26,11 +26,23 @@ public final class EmbeddedHub implements AutoCloseable {
         this.adminToken = adminToken;
     }
 
+    /** The loopback ports a hub listens on. */
+    public record Ports(int http, int grpc, int management) {
+        static Ports free() {
+            return new Ports(freePort(), freePort(), freePort());
+        }
+    }
+
     /** A hub with its admin API, gRPC and management (Actuator) ports on free loopback ports. */
     public static EmbeddedHub start(Path dataDir, String adminToken, String... extra) {
-        int http = freePort();
-        int grpc = freePort();
-        int management = freePort();
+        return start(dataDir, adminToken, Ports.free(), extra);
+    }
+
+    /** A hub on the given ports (a restart on the ports its nodes already know). */
+    public static EmbeddedHub start(Path dataDir, String adminToken, Ports ports, String... extra) {
+        int http = ports.http();
+        int grpc = ports.grpc();
+        int management = ports.management();
         SpringApplication app = new SpringApplication(HubApplication.class);
         app.setWebApplicationType(WebApplicationType.SERVLET);
         String[] args = new String[5 + extra.length];
@@ -62,6 +74,10 @@ public final class EmbeddedHub implements AutoCloseable {
 
     public int managementPort() {
         return managementPort;
+    }
+
+    public Ports ports() {
+        return new Ports(httpPort, grpcPort, managementPort);
     }
 
     /** The management port's base URL: probes and the Prometheus scrape under /actuator. */

@@ -40,8 +40,13 @@ public record EdgeConfig(String hub, String nodeId, String nodeName, String cred
                 id.privateKey().toString());
     }
 
+    /** A client that retries a hub that is away for {@link RetryPolicy#DEFAULT}'s five minutes. */
     public HubClient client() {
-        return new HubClient(hub, credential, caFile == null ? null : Path.of(caFile), identity(), 6, 500);
+        return client(RetryPolicy.DEFAULT);
+    }
+
+    public HubClient client(RetryPolicy retry) {
+        return new HubClient(hub, credential, caFile == null ? null : Path.of(caFile), identity(), retry);
     }
 
     public static Path defaultPath() {

@@ -45,17 +45,21 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.Iterator;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 import java.util.zip.CRC32C;
 
 /**
  * The edge side of fedmerge.v1: every call carries the node credential and a deadline (except the long-lived watch
- * and bulk streams); uploads and downloads resume from the committed offset after any transport failure, with
- * bounded retries and exponential backoff.
+ * and bulk streams); a call the hub could not answer is retried as the {@link RetryPolicy} says (uploads and
+ * downloads resume from the committed offset), and a refusal fails at once with the hub's message.
  */
 public final class HubClient implements AutoCloseable {
     static final Metadata.Key<String> AUTHORIZATION =
@@ -64,16 +68,30 @@ public final class HubClient implements AutoCloseable {
 
     private final ManagedChannel channel;
     private final Channel authenticated;
-    private final int maxAttempts;
-    private final long backoffMillis;
+    private final RetryPolicy retry;
+    private final RandomGenerator random = new SplittableRandom();
+
+    /** A client on a channel built elsewhere (grpc-java's in-process transport in tests, a custom transport). */
+    public HubClient(ManagedChannel channel, String credential, RetryPolicy retry) {
+        this.channel = channel;
+        Metadata headers = new Metadata();
+        if (credential != null) {
+            headers.put(AUTHORIZATION, "Bearer " + credential);
+        }
+        this.authenticated = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+        this.retry = retry;
+    }
 
     /**
      * @param trustedCa PEM certificates to trust for a TLS hub, or null for plaintext (loopback, or inside a
      *     network that already encrypts)
      * @param identity this node's client certificate and key for a hub with mutual TLS, or null
      */
-    public HubClient(String target, String credential, Path trustedCa, ClientIdentity identity, int maxAttempts,
-            long backoffMillis) {
+    public HubClient(String target, String credential, Path trustedCa, ClientIdentity identity, RetryPolicy retry) {
+        this(channel(target, trustedCa, identity), credential, retry);
+    }
+
+    private static ManagedChannel channel(String target, Path trustedCa, ClientIdentity identity) {
         // 8 MiB flow-control window: with 1 MiB chunks the 1 MiB default leaves one chunk in flight per round trip.
         NettyChannelBuilder builder = NettyChannelBuilder.forTarget(target).maxInboundMessageSize(8 << 20)
                 .flowControlWindow(8 << 20);
@@ -85,22 +103,12 @@ public final class HubClient implements AutoCloseable {
         } else {
             builder.sslContext(tls(trustedCa, identity));
         }
-        this.channel = builder.build();
-        Metadata headers = new Metadata();
-        if (credential != null) {
-            headers.put(AUTHORIZATION, "Bearer " + credential);
-        }
-        this.authenticated = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
-        this.maxAttempts = maxAttempts;
-        this.backoffMillis = backoffMillis;
+        return builder.build();
     }
 
-    public HubClient(String target, String credential, Path trustedCa, int maxAttempts, long backoffMillis) {
-        this(target, credential, trustedCa, null, maxAttempts, backoffMillis);
-    }
-
+    /** A plaintext client with a fixed number of attempts (tests, benchmarks). */
     public HubClient(String target, String credential, int maxAttempts, long backoffMillis) {
-        this(target, credential, null, null, maxAttempts, backoffMillis);
+        this(target, credential, null, null, RetryPolicy.attempts(maxAttempts, backoffMillis));
     }
 
     private static io.grpc.netty.shaded.io.netty.handler.ssl.SslContext tls(Path trustedCa, ClientIdentity identity) {
@@ -126,16 +134,58 @@ public final class HubClient implements AutoCloseable {
     }
 
     public HubClient(String target, String credential, Path trustedCa) {
-        this(target, credential, trustedCa, 6, 500);
+        this(target, credential, trustedCa, null, RetryPolicy.DEFAULT);
     }
 
     public HubClient(String target, String credential) {
-        this(target, credential, null, 6, 500);
+        this(target, credential, null, null, RetryPolicy.DEFAULT);
     }
 
-    public static FedmergeException failure(String what, StatusRuntimeException e) {
-        return new FedmergeException(what + ": " + e.getStatus().getCode() + ": "
-                + (e.getStatus().getDescription() == null ? "no detail" : e.getStatus().getDescription()));
+    public static HubCallException failure(String what, StatusRuntimeException e) {
+        return new HubCallException(what + ": " + e.getStatus().getCode() + ": "
+                + (e.getStatus().getDescription() == null ? "no detail" : e.getStatus().getDescription()),
+                e.getStatus().getCode());
+    }
+
+    /** Counts the attempts of one operation and decides, per failure, whether to wait and try again. */
+    private final class Attempts {
+        private final long deadline = System.nanoTime() + retry.budget().toNanos();
+        private final Backoff backoff = new Backoff(retry.initialBackoff(), retry.maxBackoff(), random);
+        private final String what;
+        private int made;
+
+        Attempts(String what) {
+            this.what = what;
+        }
+
+        /** Returns (after the backoff) if the call should be made again; throws the failure otherwise. */
+        void failed(StatusRuntimeException e) {
+            made++;
+            Duration wait = backoff.next();
+            boolean timeLeft = System.nanoTime() + wait.toNanos() < deadline;
+            if (!retryable(e.getStatus().getCode()) || made >= retry.maxAttempts() || !timeLeft) {
+                throw failure(what + (made > 1 ? " (after " + made + " attempts)" : ""), e);
+            }
+            if (!Backoff.sleep(wait)) {
+                throw new FedmergeException(what + " interrupted");
+            }
+        }
+
+        int made() {
+            return made + 1;
+        }
+    }
+
+    /** A unary call, retried as the policy says. */
+    private <T> T retried(String what, Supplier<T> call) {
+        Attempts attempts = new Attempts(what);
+        while (true) {
+            try {
+                return call.get();
+            } catch (StatusRuntimeException e) {
+                attempts.failed(e);
+            }
+        }
     }
 
     public EnrollResponse enroll(String token, String nodeName) {
@@ -165,12 +215,9 @@ public final class HubClient implements AutoCloseable {
     }
 
     public Round round(String roundId) {
-        try {
-            return RoundServiceGrpc.newBlockingStub(authenticated).withDeadlineAfter(UNARY_DEADLINE_S, TimeUnit.SECONDS)
-                    .getRound(GetRoundRequest.newBuilder().setRoundId(roundId).build());
-        } catch (StatusRuntimeException e) {
-            throw failure("round " + roundId, e);
-        }
+        return retried("round " + roundId, () -> RoundServiceGrpc.newBlockingStub(authenticated)
+                .withDeadlineAfter(UNARY_DEADLINE_S, TimeUnit.SECONDS)
+                .getRound(GetRoundRequest.newBuilder().setRoundId(roundId).build()));
     }
 
     /** Watch events after a sequence; the iterator blocks for the next one. */
@@ -185,7 +232,8 @@ public final class HubClient implements AutoCloseable {
     /** Uploads a task-vector file to a round, resuming after transport failures; idempotent. */
     public Uploaded upload(String roundId, Path file, TaskVectorManifest manifest, LongConsumer progress) {
         long sent = 0;
-        for (int attempt = 1; ; attempt++) {
+        Attempts attempts = new Attempts("upload to round " + roundId);
+        while (true) {
             try {
                 BeginUploadResponse begun = ContributionServiceGrpc.newBlockingStub(authenticated)
                         .withDeadlineAfter(UNARY_DEADLINE_S, TimeUnit.SECONDS)
@@ -198,29 +246,18 @@ public final class HubClient implements AutoCloseable {
                         .withDeadlineAfter(10 * UNARY_DEADLINE_S, TimeUnit.SECONDS)
                         .commitUpload(CommitUploadRequest.newBuilder().setUploadId(begun.getUploadId())
                                 .setSha256(manifest.getSha256()).build());
-                return new Uploaded(c, sent, attempt);
+                return new Uploaded(c, sent, attempts.made());
             } catch (StatusRuntimeException e) {
-                retryOrThrow("upload to round " + roundId, e, attempt);
+                attempts.failed(e);
             } catch (TransferBroken e) {
                 sent += e.sent;
-                retryOrThrow("upload to round " + roundId, e.cause, attempt);
+                attempts.failed(e.cause);
             }
         }
     }
 
-    private void retryOrThrow(String what, StatusRuntimeException e, int attempt) {
-        if (!retryable(e.getStatus().getCode()) || attempt >= maxAttempts) {
-            throw failure(what + (attempt > 1 ? " (after " + attempt + " attempts)" : ""), e);
-        }
-        try {
-            Thread.sleep(backoffMillis << Math.min(attempt - 1, 6));
-        } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-            throw new FedmergeException(what + " interrupted");
-        }
-    }
-
-    private static boolean retryable(Status.Code code) {
+    /** The statuses of a hub that was away or busy; anything else is a refusal and is not retried. */
+    public static boolean retryable(Status.Code code) {
         return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED
                 || code == Status.Code.CANCELLED || code == Status.Code.UNKNOWN || code == Status.Code.ABORTED
                 || code == Status.Code.INTERNAL;
@@ -325,18 +362,16 @@ public final class HubClient implements AutoCloseable {
     }
 
     public ArtifactManifest artifact(String roundId) {
-        try {
-            return ModelServiceGrpc.newBlockingStub(authenticated).withDeadlineAfter(UNARY_DEADLINE_S, TimeUnit.SECONDS)
-                    .getArtifact(GetArtifactRequest.newBuilder().setRoundId(roundId).build());
-        } catch (StatusRuntimeException e) {
-            throw failure("artifact of round " + roundId, e);
-        }
+        return retried("artifact of round " + roundId, () -> ModelServiceGrpc.newBlockingStub(authenticated)
+                .withDeadlineAfter(UNARY_DEADLINE_S, TimeUnit.SECONDS)
+                .getArtifact(GetArtifactRequest.newBuilder().setRoundId(roundId).build()));
     }
 
     /** Downloads one file into {@code target}, resuming from its current length; returns bytes received. */
     public long download(String roundId, ArtifactFile file, Path target, LongConsumer progress) {
         long received = 0;
-        for (int attempt = 1; ; attempt++) {
+        Attempts attempts = new Attempts("download of " + file.getName());
+        while (true) {
             try {
                 long offset = Files.exists(target) ? Files.size(target) : 0;
                 if (offset > file.getSize()) {
@@ -368,7 +403,7 @@ public final class HubClient implements AutoCloseable {
                 }
                 return received;
             } catch (StatusRuntimeException e) {
-                retryOrThrow("download of " + file.getName(), e, attempt);
+                attempts.failed(e);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write " + target, e);
             }

@@ -4,7 +4,9 @@ import io.fedmerge.core.FedmergeException;
 import io.fedmerge.edge.CertificateRenewer;
 import io.fedmerge.edge.EdgeConfig;
 import io.fedmerge.edge.HubClient;
+import io.fedmerge.edge.RetryPolicy;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import picocli.CommandLine.Option;
 
@@ -15,6 +17,11 @@ public final class EdgeOptions {
 
     @Option(names = "--json", description = "Print a machine-readable result on stdout.")
     boolean json;
+
+    @Option(names = "--retry-for", defaultValue = "5m", converter = DurationConverter.class,
+            description = "How long to keep retrying a hub that is away or busy (restart, network cut, storage"
+                    + " outage) before giving up, e.g. 90s, 30m (default: ${DEFAULT-VALUE}). Refusals are not retried.")
+    Duration retryFor;
 
     Path configPath() {
         return config != null ? config : EdgeConfig.defaultPath();
@@ -49,6 +56,6 @@ public final class EdgeOptions {
     }
 
     HubClient client() {
-        return current().client();
+        return current().client(RetryPolicy.forDuration(retryFor));
     }
 }
