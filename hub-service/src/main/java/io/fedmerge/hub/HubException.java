@@ -5,8 +5,9 @@ package io.fedmerge.hub;
  * status, in exactly one place each.
  */
 public final class HubException extends RuntimeException {
+    /** UNAVAILABLE: the hub cannot serve this now (storage full, database down); the same call may work later. */
     public enum Kind { UNAUTHENTICATED, PERMISSION_DENIED, NOT_FOUND, FAILED_PRECONDITION, INVALID_ARGUMENT,
-        RESOURCE_EXHAUSTED, ALREADY_EXISTS, DATA_LOSS }
+        RESOURCE_EXHAUSTED, ALREADY_EXISTS, DATA_LOSS, UNAVAILABLE }
 
     private final Kind kind;
     private final String reason;
@@ -40,6 +41,10 @@ public final class HubException extends RuntimeException {
 
     public static HubException denied(String message) {
         return new HubException(Kind.PERMISSION_DENIED, "permission_denied", message);
+    }
+
+    public static HubException unavailable(String reason, String message) {
+        return new HubException(Kind.UNAVAILABLE, reason, message);
     }
 
     public static HubException unauthenticated(String message) {

@@ -22,12 +22,28 @@ import org.springframework.util.unit.DataSize;
  * @param mergeCancelCheck how often a running merge checks that its round was not cancelled meanwhile
  * @param streams how long-lived gRPC streams are watched (revocation, idleness, abandoned sessions)
  * @param grpc connection limits of the gRPC server beyond Spring gRPC's own keep-alive settings
+ * @param disk free space the hub keeps on its data volume
+ * @param retention how long the blobs of ended rounds are kept
  */
 @ConfigurationProperties("fedmerge.hub")
 public record HubProperties(Path dataDir, Path modelsRoot, String adminToken, String adminTokenFile,
         DataSize maxUploadBytes, DataSize maxChunkBytes, int keepaliveSeconds, int mergeThreads,
         @DefaultValue("30s") Duration mergeLease, @DefaultValue("1s") Duration mergeCancelCheck,
-        @DefaultValue Streams streams, @DefaultValue Grpc grpc) {
+        @DefaultValue Streams streams, @DefaultValue Grpc grpc, @DefaultValue Disk disk,
+        @DefaultValue Retention retention) {
+
+    /**
+     * @param enabled delete ended rounds' blobs at all
+     * @param endedRounds a round ended (PUBLISHED, FAILED, CANCELLED) this long ago loses its contributions and
+     *     upload leftovers; a published artifact is always kept. A FAILED round can be retried until then.
+     */
+    public record Retention(@DefaultValue("true") boolean enabled, @DefaultValue("7d") Duration endedRounds) {}
+
+    /**
+     * @param reserve free space never given to uploads or merges: an upload or chunk that would eat into it is
+     *     refused (retryably), so the database beside the blobs always has room to write; readiness reports DOWN below it
+     */
+    public record Disk(@DefaultValue("1GB") DataSize reserve) {}
 
     /**
      * @param recheckBytes an open upload or download re-checks its node's credential after this many bytes

@@ -35,6 +35,11 @@ public final class AdminHttp {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
     }
 
+    /** GET on the hub's management port (probes, scrape). */
+    public Reply managementGet(int port, String path) {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET());
+    }
+
     public Reply delete(String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
     }

@@ -148,6 +148,12 @@ class AdminController {
         return new RoundView(rounds.trigger(id, who.getName()), rounds.contributions(id));
     }
 
+    /** Merges a FAILED round again from the contributions it already has. */
+    @PostMapping("/rounds/{id}/retry")
+    RoundView retry(@PathVariable String id, Authentication who) {
+        return new RoundView(rounds.retry(id, who.getName()), rounds.contributions(id));
+    }
+
     @PostMapping("/rounds/{id}/cancel")
     RoundView cancel(@PathVariable String id, @RequestBody(required = false) Map<String, String> body,
             Authentication who) {

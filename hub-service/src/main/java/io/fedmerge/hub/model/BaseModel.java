@@ -1,5 +1,6 @@
 package io.fedmerge.hub.model;
 
+import io.fedmerge.core.tensor.DType;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -13,5 +14,18 @@ public record BaseModel(String id, String name, Path path, String digest, List<T
 
     public BaseModel {
         tensors = List.copyOf(tensors);
+    }
+
+    /** Bytes of its tensors: about what one consolidated checkpoint of this base takes on disk. */
+    public long tensorBytes() {
+        long total = 0;
+        for (TensorEntry t : tensors) {
+            long n = DType.fromSafetensorsName(t.dtype()).byteSize();
+            for (long d : t.shape()) {
+                n *= d;
+            }
+            total += n;
+        }
+        return total;
     }
 }

@@ -16,6 +16,7 @@ import io.fedmerge.hub.metrics.HubMetrics;
 import io.fedmerge.hub.model.BaseModel;
 import io.fedmerge.hub.model.BaseModelRegistry;
 import io.fedmerge.hub.storage.BlobStore;
+import io.fedmerge.hub.storage.DiskSpace;
 import io.fedmerge.hub.transfer.Upload;
 import io.fedmerge.hub.transfer.UploadStore;
 import jakarta.annotation.PreDestroy;
@@ -62,8 +63,11 @@ public class MergeJobs {
         return t;
     });
 
+    private final DiskSpace disk;
+
     MergeJobs(RoundStore rounds, UploadStore uploads, BaseModelRegistry bases, BlobStore blobs,
-            HubMetrics metrics, AuditLog audit, HubProperties properties) {
+            HubMetrics metrics, AuditLog audit, HubProperties properties, DiskSpace disk) {
+        this.disk = disk;
         this.rounds = rounds;
         this.uploads = uploads;
         this.bases = bases;
@@ -194,6 +198,9 @@ public class MergeJobs {
             throw new IllegalStateException("round " + round.id() + " has no contributions in its merge snapshot");
         }
         contributions.sort(Comparator.comparing(Upload::nodeId));
+        // The output is about the base's size; a store without local files stages the inputs here too.
+        long stagedCopies = blobs.stagesCopies() ? contributions.stream().mapToLong(Upload::totalBytes).sum() : 0;
+        disk.requireRoomFor(base.tensorBytes() + stagedCopies, "the merge of round " + round.id());
         Path work = properties.dataDir().resolve("work").resolve(round.id()).toAbsolutePath();
         FileTrees.deleteRecursively(work); // a previous attempt that never published
         Files.createDirectories(work);

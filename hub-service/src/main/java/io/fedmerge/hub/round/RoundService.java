@@ -9,6 +9,8 @@ import io.fedmerge.hub.model.BaseModel;
 import io.fedmerge.hub.model.BaseModelRegistry;
 import io.fedmerge.hub.node.Node;
 import io.fedmerge.hub.node.NodeRegistry;
+import io.fedmerge.hub.storage.BlobStore;
+import io.fedmerge.hub.transfer.Upload;
 import io.fedmerge.hub.transfer.UploadStore;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -30,8 +32,11 @@ public class RoundService {
     private final AuditLog audit;
     private final MethodRegistry methods = new MethodRegistry();
 
+    private final BlobStore blobs;
+
     RoundService(RoundStore store, BaseModelRegistry bases, NodeRegistry nodes, UploadStore uploads, MergeJobs jobs,
-            AuditLog audit) {
+            AuditLog audit, BlobStore blobs) {
+        this.blobs = blobs;
         this.store = store;
         this.bases = bases;
         this.nodes = nodes;
@@ -122,6 +127,44 @@ public class RoundService {
         store.signal();
         audit.record(actor, "round.merge", r.id(), contributions(r.id()) + " contributions");
         jobs.submit(r.id());
+    }
+
+    /**
+     * Merges a FAILED round again from the contributions it snapshotted when it first merged (after, say, disk was
+     * freed), so hospitals need not upload again. Refused when it never merged or a contribution is gone.
+     */
+    public Round retry(String id, String actor) {
+        Round r = store.get(id);
+        if (r.state() != RoundState.FAILED) {
+            throw HubException.precondition("not_failed", "round " + id + " is " + r.state() + "; only a FAILED"
+                    + " round can be retried");
+        }
+        List<Upload> inputs = uploads.mergeInputs(id);
+        if (inputs.isEmpty()) {
+            throw HubException.precondition("nothing_to_merge", "round " + id + " failed before it merged ("
+                    + r.reason() + "); open a new round");
+        }
+        for (Upload u : inputs) {
+            if (storedSize(u.blobKey()) < 0) {
+                throw HubException.precondition("contributions_gone", "the contribution of node " + u.nodeId()
+                        + " to round " + id + " is no longer stored (deleted by retention?); open a new round");
+            }
+        }
+        if (!store.transition(id, RoundState.FAILED, RoundState.MERGING, null, null)) {
+            throw HubException.precondition("changed", "round " + id + " changed state meanwhile; try again");
+        }
+        store.signal();
+        audit.record(actor, "round.retry", id, inputs.size() + " contributions, after: " + r.reason());
+        jobs.submit(id);
+        return store.get(id);
+    }
+
+    private long storedSize(String key) {
+        try {
+            return blobs.size(key);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot check contribution " + key, e);
+        }
     }
 
     public Round cancel(String id, String reason, String actor) {

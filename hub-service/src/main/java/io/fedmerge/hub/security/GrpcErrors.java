@@ -8,6 +8,7 @@ import io.grpc.StatusRuntimeException;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessException;
 import org.springframework.grpc.server.exception.GrpcExceptionHandler;
 import org.springframework.stereotype.Component;
 
@@ -43,6 +44,12 @@ public class GrpcErrors implements GrpcExceptionHandler {
         if (t instanceof FedmergeException f) {
             return Status.INVALID_ARGUMENT.withDescription(redact(f.getMessage())).asException();
         }
+        if (t instanceof DataAccessException) {
+            // The database failed (a full disk closes embedded H2; a PostgreSQL restart): transient for the node.
+            LOG.error("database error in a gRPC call", t);
+            return Status.UNAVAILABLE.withDescription("the hub cannot use its database right now; retry later (the"
+                    + " hub log has details)").asException();
+        }
         if (t instanceof java.io.UncheckedIOException || t instanceof java.io.IOException) {
             // Storage trouble (disk full, S3 unreachable): transient from the node's view, so it retries.
             LOG.error("storage error in a gRPC call", t);
@@ -76,6 +83,7 @@ public class GrpcErrors implements GrpcExceptionHandler {
             case RESOURCE_EXHAUSTED -> Status.RESOURCE_EXHAUSTED;
             case ALREADY_EXISTS -> Status.ALREADY_EXISTS;
             case DATA_LOSS -> Status.DATA_LOSS;
+            case UNAVAILABLE -> Status.UNAVAILABLE;
         };
     }
 }

@@ -44,6 +44,9 @@ public interface BlobStore {
     /** The blob as a local file: the store's own file where it has one, else a copy in the hub's scratch space. */
     Staged stage(String key) throws IOException;
 
+    /** Whether {@link #stage} copies bytes into the hub's scratch space (true) or hands out the store's own file. */
+    boolean stagesCopies();
+
     /**
      * Makes {@code file} durable under {@code key}, replacing any blob there; readers see the old bytes or the new
      * ones, never a mixture. The file is consumed (moved into the store or deleted once copied).

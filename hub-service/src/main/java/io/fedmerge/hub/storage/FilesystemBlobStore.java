@@ -81,6 +81,11 @@ public class FilesystemBlobStore implements BlobStore {
     }
 
     @Override
+    public boolean stagesCopies() {
+        return false;
+    }
+
+    @Override
     public Staged stage(String key) throws IOException {
         Path p = file(key);
         if (!Files.isRegularFile(p)) {

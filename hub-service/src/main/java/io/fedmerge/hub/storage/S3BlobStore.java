@@ -209,6 +209,11 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
     }
 
     @Override
+    public boolean stagesCopies() {
+        return true;
+    }
+
+    @Override
     public Staged stage(String key) throws IOException {
         String object = object(key);
         long size = objectSize(object);

@@ -11,6 +11,7 @@ import io.fedmerge.hub.round.Round;
 import io.fedmerge.hub.round.RoundState;
 import io.fedmerge.hub.round.RoundStore;
 import io.fedmerge.hub.storage.BlobStore;
+import io.fedmerge.hub.storage.DiskSpace;
 import io.fedmerge.proto.v1.TaskVectorManifest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,9 +43,11 @@ public class UploadService {
     private final AuditLog audit;
     private final HubProperties properties;
     private final TransactionTemplate tx;
+    private final DiskSpace disk;
 
     UploadService(UploadStore uploads, RoundStore rounds, BaseModelRegistry bases, BlobStore blobs, HubMetrics metrics,
-            AuditLog audit, HubProperties properties, TransactionTemplate tx) {
+            AuditLog audit, HubProperties properties, TransactionTemplate tx, DiskSpace disk) {
+        this.disk = disk;
         this.uploads = uploads;
         this.rounds = rounds;
         this.bases = bases;
@@ -64,7 +67,11 @@ public class UploadService {
             Round round = openRoundFor(node, roundId);
             BaseModel base = bases.require(round.baseModelId());
             ManifestCheck.check(manifest, base, properties.maxUploadBytes().toBytes());
-            return tx.execute(status -> reuseOrCreate(node, round, manifest));
+            Begun begun = tx.execute(status -> reuseOrCreate(node, round, manifest));
+            if (!begun.alreadyCommitted()) {
+                disk.requireRoomFor(manifest.getTotalBytes() - begun.committedOffset(), "this upload");
+            }
+            return begun;
         } catch (HubException e) {
             metrics.contributionRejected(e.reason());
             throw e;
@@ -194,6 +201,7 @@ public class UploadService {
                         + " arrived corrupted (CRC-32C mismatch); send it again");
             }
             int n = data.remaining();
+            disk.requireRoomFor(n, "the chunk at offset " + offset); // what arrived so far stays: resume later
             out.append(data);
             metrics.received(n);
             return committed + n;
