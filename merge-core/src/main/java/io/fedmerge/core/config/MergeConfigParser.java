@@ -47,6 +47,10 @@ public final class MergeConfigParser {
             root = new Yaml(new SafeConstructor(options)).load(yaml);
         } catch (YAMLException e) {
             throw new ConfigException("config is not valid YAML: " + e.getMessage());
+        } catch (NumberFormatException e) {
+            // SnakeYAML 2 resolves some non-numbers (e.g. "._") as floats, then fails to read them (found by fuzzing)
+            throw new ConfigException("config has a value that looks like a number but is not one (" + e.getMessage()
+                    + "); quote it if it is text");
         }
         if (!(root instanceof Map<?, ?> map)) {
             throw new ConfigException("config must be a YAML mapping with merge_method, base_model and models");

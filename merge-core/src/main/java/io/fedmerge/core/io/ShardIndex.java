@@ -25,6 +25,8 @@ public record ShardIndex(long totalSize, Map<String, String> weightMap) {
         JsonNode root;
         try {
             root = JSON.readTree(Files.readString(file));
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new InvalidSafetensorsException(file, "not UTF-8 text (an index is JSON)");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         } catch (JacksonException e) {

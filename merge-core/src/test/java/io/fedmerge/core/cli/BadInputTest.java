@@ -196,6 +196,13 @@ class BadInputTest {
     }
 
     @Test
+    void aValueSnakeYamlMistakesForANumber() throws Exception {
+        // found by MergeConfigFuzzTest: SnakeYAML resolves "._" as a float and then cannot read it
+        mergeExpectingFailure("merge_method: linear\nbase_model: base\nmodels:\n  - model: a\n    parameters:\n"
+                + "      weight: ._\n", "looks like a number but is not one", "quote it");
+    }
+
+    @Test
     void slicesAreNotSupported() throws Exception {
         mergeExpectingFailure("slices: []\nmerge_method: linear\n", "'slices' (layer-range merges) is not supported");
     }
