@@ -1,6 +1,5 @@
 package io.fedmerge.app;
 
-import io.fedmerge.core.FedmergeException;
 import io.fedmerge.core.generate.CheckpointGenerator;
 import io.fedmerge.core.generate.ModelShape;
 import io.fedmerge.core.io.CheckpointWriter;
@@ -60,7 +59,7 @@ public final class TransferBenchmark {
         long tvBytes = Files.size(tv);
         TaskVectorManifest manifest = Manifests.of(tv);
         FileTrees.deleteRecursively(work.resolve("hub"));
-        try (HubProcess hub = HubProcess.start(work.resolve("hub"), models, hubHeap, hubArgs)) {
+        try (HubProcess hub = HubProcess.start(work.resolve("hub"), models, hubHeap, hubArgs, Map.of())) {
             AdminApi admin = hub.admin();
             admin.post("/api/v1/base-models", Map.of("name", "base", "path",
                     models.resolve("base").toAbsolutePath().toString()));
@@ -141,80 +140,4 @@ public final class TransferBenchmark {
             return seconds;
         }
     }
-
-    /** The hub as a child JVM (same classpath), so its peak RSS can be read from /proc. */
-    static final class HubProcess implements AutoCloseable {
-        private final Process process;
-        private final int http;
-        private final int grpc;
-        private final String token;
-
-        private HubProcess(Process process, int http, int grpc, String token) {
-            this.process = process;
-            this.http = http;
-            this.grpc = grpc;
-            this.token = token;
-        }
-
-        static HubProcess start(Path dataDir, Path models, String heap, List<String> extra) throws Exception {
-            int http = EmbeddedHub.freePort();
-            int grpc = EmbeddedHub.freePort();
-            int management = EmbeddedHub.freePort();
-            String token = io.fedmerge.hub.security.Secrets.newSecret("fma_");
-            String java = ProcessHandle.current().info().command().orElse("java");
-            Files.createDirectories(dataDir);
-            List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap, "--add-modules", "jdk.incubator.vector",
-                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                    Fedmerge.class.getName(), "hub", "--data-dir", dataDir.toString(), "--port", "" + http,
-                    "--grpc-port", "" + grpc, "--management.server.port=" + management,
-                    "--fedmerge.hub.models-root=" + models.toAbsolutePath(),
-                    "--fedmerge.hub.max-upload-bytes=64GB", "--spring.main.banner-mode=off",
-                    "--logging.level.root=WARN"));
-            cmd.addAll(extra);
-            ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(dataDir.resolve("hub.log").toFile());
-            // The token goes through the environment: a command line is visible to every user in ps.
-            builder.environment().put("FEDMERGE_HUB_ADMIN_TOKEN", token);
-            Process p = builder.start();
-            HubProcess hub = new HubProcess(p, http, grpc, token);
-            for (int i = 0; i < 600; i++) {
-                try {
-                    hub.admin().get("/api/v1/rounds");
-                    return hub;
-                } catch (FedmergeException e) {
-                    Thread.sleep(100);
-                }
-            }
-            hub.close();
-            throw new FedmergeException("hub did not start; see " + dataDir.resolve("hub.log"));
-        }
-
-        AdminApi admin() {
-            return new AdminApi("http://127.0.0.1:" + http, token);
-        }
-
-        String grpcTarget() {
-            return "127.0.0.1:" + grpc;
-        }
-
-        long peakRssBytes() throws IOException {
-            for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.substring(6).trim().split("\\s+")[0]) * 1024;
-                }
-            }
-            return -1;
-        }
-
-        @Override
-        public void close() {
-            process.destroy();
-            try {
-                process.waitFor();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
 }

@@ -16,7 +16,7 @@ import org.springframework.util.unit.DataSize;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /** A real S3-compatible server (s3proxy over a directory) on a free loopback port, with signed requests. */
-final class LocalS3 implements AutoCloseable {
+public final class LocalS3 implements AutoCloseable {
     static final String ACCESS_KEY = "fedmerge-test";
     static final String SECRET_KEY = "fedmerge-test-secret";
 
@@ -29,7 +29,7 @@ final class LocalS3 implements AutoCloseable {
         this.port = port;
     }
 
-    static LocalS3 start(Path dir) throws Exception {
+    public static LocalS3 start(Path dir) throws Exception {
         Properties p = new Properties();
         p.setProperty("jclouds.filesystem.basedir", dir.toAbsolutePath().toString());
         BlobStoreContext context = ContextBuilder.newBuilder("filesystem-nio2").credentials(ACCESS_KEY, SECRET_KEY)
@@ -66,7 +66,7 @@ final class LocalS3 implements AutoCloseable {
     }
 
     /** Hub arguments that put every blob of a hub in {@code bucket} on this server. */
-    String[] hubArgs(String bucket) {
+    public String[] hubArgs(String bucket) {
         return new String[] {"--fedmerge.hub.storage.type=s3", "--fedmerge.hub.storage.s3.endpoint=" + endpoint(),
             "--fedmerge.hub.storage.s3.bucket=" + bucket, "--fedmerge.hub.storage.s3.access-key=" + ACCESS_KEY,
             "--fedmerge.hub.storage.s3.secret-key=" + SECRET_KEY, "--fedmerge.hub.storage.s3.create-bucket=true",
