@@ -55,8 +55,10 @@ final class FaultCampaign implements AutoCloseable {
             List<String> violations) {}
 
     /** Upper bound on bytes an upload may send twice per fault: what can be in flight and not yet stored (the
-     *  8 MiB HTTP/2 window, 4 MiB queued by the client, and a chunk being written). */
+     *  8 MiB HTTP/2 window, 4 MiB queued by the client, and a chunk being written)... */
     static final long IN_FLIGHT_BOUND = 14L << 20;
+    /** ...plus, on S3, the two part buffers a stream holds before they are stored (part size 5 MB here). */
+    static final long S3_BUFFER_BOUND = 10L << 20;
 
     private static final Duration PATIENCE = Duration.ofMinutes(3);
     /** Edges retry with backoff capped at 2 s (the default caps at 30 s), so recovery measures the hub, not a
@@ -72,8 +74,16 @@ final class FaultCampaign implements AutoCloseable {
     private Hubs single;
     private Hubs replicas;
 
-    /** @param replicaArgs settings that make two hubs replicas of one (shared PostgreSQL and S3), or null */
-    FaultCampaign(Path dir, Map<String, String> replicaEnv, List<String> replicaArgs, Path replicaBlobs,
+    /** The keys of the blobs stored under a prefix. */
+    interface BlobKeys {
+        List<String> under(String prefix) throws IOException;
+    }
+
+    /**
+     * @param replicaArgs settings that make two hubs replicas of one (shared PostgreSQL and S3), or null
+     * @param replicaBlobs what the replicas' S3 bucket holds
+     */
+    FaultCampaign(Path dir, Map<String, String> replicaEnv, List<String> replicaArgs, BlobKeys replicaBlobs,
             PrintStream log) throws Exception {
         this.dir = dir;
         this.log = log;
@@ -89,8 +99,9 @@ final class FaultCampaign implements AutoCloseable {
             taskVectors.add(tv);
             manifests.add(Manifests.of(tv));
         }
+        Path singleBlobs = dir.resolve("single/hub-0/blobs");
         single = Hubs.start("single", dir.resolve("single"), models, Map.of(), List.of(), 1,
-                dir.resolve("single/hub-0/blobs"));
+                prefix -> filesUnder(singleBlobs, prefix));
         if (replicaArgs != null) {
             replicas = Hubs.start("replicas", dir.resolve("replicas"), models, replicaEnv, replicaArgs, 2,
                     replicaBlobs);
@@ -155,7 +166,8 @@ final class FaultCampaign implements AutoCloseable {
                     HubClient.Uploaded u = c.upload(round, taskVectors.get(h), manifests.get(h), n -> { });
                     long again = u.bytesSent() - manifests.get(h).getTotalBytes();
                     resent += again;
-                    if (again > IN_FLIGHT_BOUND * Math.max(1, u.attempts() - 1)) {
+                    long bound = IN_FLIGHT_BOUND + (hubs == replicas ? S3_BUFFER_BOUND : 0);
+                    if (again > bound * Math.max(1, u.attempts() - 1)) {
                         violations.add("upload of hospital-" + (h + 1) + " sent " + again
                                 + " bytes twice: more than was ever in flight");
                     }
@@ -312,11 +324,13 @@ final class FaultCampaign implements AutoCloseable {
 
         /** After retention (0 s in the campaign) only a published artifact and its config may remain. */
         private void checkNoOrphans(String round, String state) throws Exception {
-            Path roundBlobs = hubs.blobs.resolve(hubs.blobPrefix + "rounds/" + round);
+            String prefix = hubs.blobPrefix + "rounds/" + round + "/";
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             List<String> left;
             do {
-                left = leftovers(roundBlobs, state.equals("PUBLISHED"));
+                left = hubs.blobs.under(prefix).stream().map(k -> k.substring(prefix.length()))
+                        .filter(k -> !(state.equals("PUBLISHED") && (k.startsWith("artifact/")
+                                || k.equals("merge.yml")))).toList();
                 if (left.isEmpty()) {
                     return;
                 }
@@ -326,13 +340,14 @@ final class FaultCampaign implements AutoCloseable {
         }
     }
 
-    private static List<String> leftovers(Path roundBlobs, boolean published) throws IOException {
-        if (!Files.exists(roundBlobs)) {
+    /** Blob keys of the filesystem store: paths under its root. */
+    private static List<String> filesUnder(Path root, String prefix) throws IOException {
+        Path dir = root.resolve(prefix);
+        if (!Files.exists(dir)) {
             return List.of();
         }
-        try (Stream<Path> files = Files.walk(roundBlobs)) {
-            return files.filter(Files::isRegularFile).map(p -> roundBlobs.relativize(p).toString())
-                    .filter(p -> !(published && (p.startsWith("artifact/") || p.equals("merge.yml")))).toList();
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).toList();
         }
     }
 
@@ -341,10 +356,10 @@ final class FaultCampaign implements AutoCloseable {
         final List<HubProcess> processes = new ArrayList<>();
         final CuttingProxy proxy;
         final List<EdgeConfig> nodes = new ArrayList<>();
-        final Path blobs;
+        final BlobKeys blobs;
         final String blobPrefix;
 
-        private Hubs(List<HubProcess> processes, Path blobs, String blobPrefix) throws IOException {
+        private Hubs(List<HubProcess> processes, BlobKeys blobs, String blobPrefix) throws IOException {
             this.processes.addAll(processes);
             this.blobs = blobs;
             this.blobPrefix = blobPrefix;
@@ -352,7 +367,7 @@ final class FaultCampaign implements AutoCloseable {
         }
 
         static Hubs start(String name, Path dir, Path models, Map<String, String> env, List<String> args, int count,
-                Path blobs) throws Exception {
+                BlobKeys blobs) throws Exception {
             List<String> all = new ArrayList<>(List.of(
                     // ended rounds lose their contributions at once, so leftovers show within a trial
                     "--fedmerge.hub.retention.ended-rounds=0s", "--fedmerge.hub.retention.sweep-ms=300",

@@ -31,7 +31,7 @@ class FaultCampaignTest {
         List<FaultCampaign.Trial> results = new ArrayList<>();
         String pg = System.getenv("FEDMERGE_TEST_PG_URL");
         pg = pg == null || pg.isBlank() ? null : pg;
-        try (LocalS3 s3 = pg == null ? null : LocalS3.start(Files.createDirectories(dir.resolve("s3")));
+        try (LocalS3 s3 = pg == null ? null : LocalS3.startInMemory();
                 FaultCampaign campaign = campaign(pg, s3)) {
             for (int i = 0; i < trials; i++) {
                 results.add(campaign.run(seed, i));
@@ -66,7 +66,7 @@ class FaultCampaignTest {
                 args.add(a);
             }
         }
-        return new FaultCampaign(dir, env, args, dir.resolve("s3/faults"), System.out);
+        return new FaultCampaign(dir, env, args, prefix -> s3.keys("faults", prefix), System.out);
     }
 
     static String summary(List<FaultCampaign.Trial> results) {
