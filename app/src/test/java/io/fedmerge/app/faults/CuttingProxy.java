@@ -50,6 +50,11 @@ final class CuttingProxy implements AutoCloseable {
         trip.set(new Trip(carried.get() + afterBytes, fault));
     }
 
+    /** Cancels a pending trip, if any. */
+    void disarm() {
+        trip.set(null);
+    }
+
     boolean tripPending() {
         return trip.get() != null;
     }

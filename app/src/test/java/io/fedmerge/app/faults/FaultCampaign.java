@@ -173,7 +173,7 @@ final class FaultCampaign implements AutoCloseable {
                 }
             }
             if (hubs.proxy.tripPending() && fault != Fault.CONNECTION_CUTS) {
-                hubs.proxy.tripAfter(Long.MAX_VALUE, () -> { });
+                hubs.proxy.disarm();
             }
             hubs.call(a -> a.post("/api/v1/rounds/" + round + "/trigger", null));
             if (fault == Fault.KILL_DURING_MERGE) {
@@ -194,7 +194,7 @@ final class FaultCampaign implements AutoCloseable {
             }
             // from the fault to the end of what it struck: the round, or the download when it hit that
             long recovery = faultAt == 0 ? 0 : ((faultAt > endedAt ? installedAt : endedAt) - faultAt) / 1_000_000;
-            hubs.proxy.tripAfter(Long.MAX_VALUE, () -> { });
+            hubs.proxy.disarm();
             hubs.reviveAll();
             checkNoOrphans(round, state);
             return new Trial(index, fault, detail.strip(), state, resent, recovery, List.copyOf(violations));
