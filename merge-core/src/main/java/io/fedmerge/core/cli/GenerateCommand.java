@@ -1,10 +1,12 @@
 package io.fedmerge.core.cli;
 
+import io.fedmerge.core.generate.AdapterGenerator;
 import io.fedmerge.core.generate.CheckpointGenerator;
 import io.fedmerge.core.generate.ModelShape;
 import io.fedmerge.core.io.CheckpointWriter;
 import io.fedmerge.core.tensor.DType;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,6 +45,14 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Extra vocabulary rows in the fine-tunes' embeddings (as fine-tunes that add tokens have).")
     int extraVocab;
 
+    @Option(names = "--adapter-rank", paramLabel = "R",
+            description = "Also write K PEFT LoRA adapters of rank R on the 7 projections (OUT/adapter-1..K).")
+    Integer adapterRank;
+
+    @Option(names = "--adapter-alpha", paramLabel = "ALPHA",
+            description = "lora_alpha of the generated adapters (default: 2 x rank, a common choice).")
+    Double adapterAlpha;
+
     @Option(names = "--threads", description = "Worker threads (default: number of cores).")
     int threads = Runtime.getRuntime().availableProcessors();
 
@@ -62,9 +72,13 @@ final class GenerateCommand implements Callable<Integer> {
         CheckpointGenerator.Generated g = new CheckpointGenerator().generate(out,
                 new CheckpointGenerator.Options(shape, variants, seed, d, shardSize, extraVocab, threads),
                 new ProgressBar(System.err, "generate", json));
+        List<Path> adapters = adapterRank == null ? List.of() : new AdapterGenerator().generate(g.base(), out,
+                new AdapterGenerator.Options(adapterRank, adapterAlpha == null ? 2.0 * adapterRank : adapterAlpha,
+                        AdapterGenerator.MISTRAL_TARGETS, variants, seed, d));
         if (json) {
             ObjectNode o = Json.object();
             o.put("base", g.base().toString());
+            adapters.forEach(a -> o.withArray("adapters").add(a.toString()));
             g.variants().forEach(v -> o.withArray("variants").add(v.toString()));
             o.put("layers", shape.layers());
             o.put("bytes_per_model", g.bytesPerModel());
@@ -72,6 +86,10 @@ final class GenerateCommand implements Callable<Integer> {
         } else {
             System.out.printf("wrote %s and %d fine-tunes (%d layers, %.1f MB each) under %s%n", g.base().getFileName(),
                     g.variants().size(), shape.layers(), g.bytesPerModel() / 1e6, out);
+            if (!adapters.isEmpty()) {
+                System.out.printf("wrote %d rank-%d LoRA adapters (adapter-1..%d)%n", adapters.size(), adapterRank,
+                        adapters.size());
+            }
         }
         return 0;
     }

@@ -5,18 +5,28 @@ import io.fedmerge.core.taskvector.TaskVectorBuilder;
 import io.fedmerge.core.tensor.DType;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import tools.jackson.databind.node.ObjectNode;
 
 @Command(name = "task-vector", mixinStandardHelpOptions = true,
-        description = "Compute the task vector (fine-tuned minus base) of a checkpoint into one safetensors file.")
+        description = "Compute the task vector (fine-tuned minus base, or an adapter's s·B·A) into one safetensors file.")
 final class TaskVectorCommand implements Callable<Integer> {
     @Option(names = "--base", required = true, description = "Base checkpoint directory.")
     Path base;
 
-    @Option(names = "--finetuned", required = true, description = "Fine-tuned checkpoint directory.")
-    Path finetuned;
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    static final class Source {
+        @Option(names = "--finetuned", required = true, description = "Fine-tuned checkpoint directory.")
+        Path finetuned;
+
+        @Option(names = "--adapter", required = true,
+                description = "PEFT LoRA adapter directory (adapter_config.json + adapter_model.safetensors).")
+        Path adapter;
+    }
 
     @Option(names = "--out", required = true, description = "Output .safetensors file (must not exist).")
     Path out;
@@ -34,8 +44,10 @@ final class TaskVectorCommand implements Callable<Integer> {
         if (d == DType.F16) {
             throw new FedmergeException("--dtype must be f32 or bf16; f16 overflows for large deltas");
         }
-        TaskVectorBuilder.Result r = new TaskVectorBuilder()
-                .build(base, finetuned, out, d, new ProgressBar(System.err, "task-vector", json));
+        ProgressBar progress = new ProgressBar(System.err, "task-vector", json);
+        TaskVectorBuilder.Result r = source.adapter != null
+                ? new TaskVectorBuilder().buildFromAdapter(base, source.adapter, out, d, progress)
+                : new TaskVectorBuilder().build(base, source.finetuned, out, d, progress);
         r.warnings().forEach(w -> System.err.println("warning: " + w));
         if (json) {
             ObjectNode o = Json.object();

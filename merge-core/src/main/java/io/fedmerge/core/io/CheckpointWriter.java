@@ -30,6 +30,17 @@ public final class CheckpointWriter implements AutoCloseable {
     private boolean done;
 
     public CheckpointWriter(Path target, List<TensorSpec> tensors, long maxShardBytes, Map<String, String> metadata) {
+        this(target, tensors, maxShardBytes, metadata, Checkpoint.SINGLE_FILE);
+    }
+
+    /** A PEFT adapter directory: one unsharded {@code weightsFile} (adapter_model.safetensors) beside its config. */
+    public static CheckpointWriter singleFile(Path target, List<TensorSpec> tensors, Map<String, String> metadata,
+            String weightsFile) {
+        return new CheckpointWriter(target, tensors, Long.MAX_VALUE, metadata, weightsFile);
+    }
+
+    private CheckpointWriter(Path target, List<TensorSpec> tensors, long maxShardBytes, Map<String, String> metadata,
+            String singleFileName) {
         if (maxShardBytes <= 0) {
             throw new FedmergeException("shard size must be positive, found " + maxShardBytes);
         }
@@ -47,7 +58,7 @@ public final class CheckpointWriter implements AutoCloseable {
         long total = 0;
         try {
             for (int i = 0; i < plan.size(); i++) {
-                String name = plan.size() == 1 ? Checkpoint.SINGLE_FILE
+                String name = plan.size() == 1 ? singleFileName
                         : String.format("model-%05d-of-%05d.safetensors", i + 1, plan.size());
                 SafetensorsWriter w = new SafetensorsWriter(staging.resolve(name), plan.get(i), metadata);
                 shards.add(w);

@@ -3,6 +3,8 @@ package io.fedmerge.core.plan;
 import io.fedmerge.core.config.ConfigException;
 import io.fedmerge.core.config.MergeConfig;
 import io.fedmerge.core.config.ModelEntry;
+import io.fedmerge.core.config.ModelReference;
+import io.fedmerge.core.adapter.LoraAdapter;
 import io.fedmerge.core.io.Checkpoint;
 import io.fedmerge.core.io.CheckpointDigest;
 import io.fedmerge.core.io.TensorInfo;
@@ -73,8 +75,14 @@ public final class MergePlanner {
 
     private DeltaSource open(ModelEntry entry, MergeConfig config, Path basePath, Checkpoint base,
             MergeMethod method, BaseDigest digest, List<String> warnings) {
-        Path path = config.resolve(entry.model());
-        if (path.toAbsolutePath().normalize().equals(basePath.toAbsolutePath().normalize())) {
+        ModelReference ref = ModelReference.resolve(config, entry.model());
+        if (ref.adapter() != null) {
+            DeltaSource under = sameFile(ref.model(), basePath) ? null
+                    : openModel(entry, ref.model(), basePath, base, digest, warnings);
+            return bindAdapter(entry.model(), ref.adapter(), base, under, warnings);
+        }
+        Path path = ref.model();
+        if (sameFile(path, basePath)) {
             if (method.baseEntryTakesPart()) {
                 return new ZeroDelta(entry.model());
             }
@@ -82,6 +90,35 @@ public final class MergePlanner {
                     + " merges deltas from the base, so that entry adds nothing and is skipped");
             return null;
         }
+        if (LoraAdapter.isAdapterDirectory(path)) {
+            return bindAdapter(entry.model(), path, base, null, warnings);
+        }
+        return openModel(entry, path, basePath, base, digest, warnings);
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+    }
+
+    private static DeltaSource bindAdapter(String id, Path dir, Checkpoint base, DeltaSource under,
+            List<String> warnings) {
+        LoraAdapter adapter = null;
+        try {
+            adapter = LoraAdapter.open(dir);
+            return AdapterDelta.bind(id, adapter, base, under, warnings);
+        } catch (RuntimeException e) {
+            if (adapter != null) {
+                adapter.close();
+            }
+            if (under != null) {
+                under.close();
+            }
+            throw e;
+        }
+    }
+
+    private static DeltaSource openModel(ModelEntry entry, Path path, Path basePath, Checkpoint base,
+            BaseDigest digest, List<String> warnings) {
         Checkpoint model = Checkpoint.open(path);
         try {
             if (TaskVectorFormat.isTaskVector(model)) {

@@ -1,18 +1,22 @@
 package io.fedmerge.core.taskvector;
 
+import io.fedmerge.core.FedmergeException;
+import io.fedmerge.core.adapter.LoraAdapter;
 import io.fedmerge.core.io.Checkpoint;
 import io.fedmerge.core.io.CheckpointDigest;
 import io.fedmerge.core.io.FileTrees;
 import io.fedmerge.core.io.SafetensorsWriter;
-import io.fedmerge.core.io.TensorInfo;
 import io.fedmerge.core.io.TensorSpec;
+import io.fedmerge.core.plan.AdapterDelta;
+import io.fedmerge.core.plan.CheckpointDelta;
+import io.fedmerge.core.plan.DeltaSource;
 import io.fedmerge.core.plan.MergeProgress;
 import io.fedmerge.core.plan.NonFiniteValueException;
 import io.fedmerge.core.plan.TensorSetCheck;
 import io.fedmerge.core.tensor.DType;
-import io.fedmerge.core.FedmergeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -20,9 +24,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
- * Builds Δ = θ_finetuned − θ_base as one safetensors file, streaming slice by slice, with the base digest and how it
+ * Builds Δ = θ_finetuned − θ_base (or a LoRA adapter's ΔW) as one safetensors file, streaming slice by slice, with
+ * the base digest and how it
  * was made in the metadata. Extra vocabulary rows of the fine-tune are dropped (MERGE_METHODS §2.2). The file is
  * written under a temporary name and renamed only when complete.
  */
@@ -32,27 +38,59 @@ public final class TaskVectorBuilder {
     public record Result(Path file, String baseDigest, int tensors, long bytes, List<String> warnings) {}
 
     public Result build(Path basePath, Path finetunedPath, Path out, DType dtype, MergeProgress progress) {
+        return build(basePath, out, dtype, progress, base -> {
+            Checkpoint tuned = Checkpoint.open(finetunedPath);
+            try {
+                List<String> warnings = TensorSetCheck.check(base, tuned, "fine-tuned model " + finetunedPath, true);
+                return new Opened(new CheckpointDelta("fine-tuned model " + finetunedPath, tuned), warnings);
+            } catch (RuntimeException e) {
+                tuned.close();
+                throw e;
+            }
+        });
+    }
+
+    /** Δ = s·B·A of a PEFT LoRA adapter (and its saved modules' differences), as a dense task vector. */
+    public Result buildFromAdapter(Path basePath, Path adapterDir, Path out, DType dtype, MergeProgress progress) {
+        return build(basePath, out, dtype, progress, base -> {
+            LoraAdapter adapter = LoraAdapter.open(adapterDir);
+            try {
+                List<String> warnings = new ArrayList<>();
+                return new Opened(AdapterDelta.bind(adapterDir.toString(), adapter, base, null, warnings), warnings);
+            } catch (RuntimeException e) {
+                adapter.close();
+                throw e;
+            }
+        });
+    }
+
+    private record Opened(DeltaSource delta, List<String> warnings) {}
+
+    private Result build(Path basePath, Path out, DType dtype, MergeProgress progress,
+            Function<Checkpoint, Opened> open) {
         if (Files.exists(out)) {
             throw new FedmergeException("output " + out + " already exists; choose a new file name");
         }
-        try (Checkpoint base = Checkpoint.open(basePath); Checkpoint tuned = Checkpoint.open(finetunedPath)) {
-            List<String> warnings = new ArrayList<>(TensorSetCheck.check(base, tuned, "fine-tuned model "
-                    + finetunedPath, true));
-            String digest = CheckpointDigest.of(base);
-            List<TensorSpec> specs = new ArrayList<>();
-            for (String name : base.tensorNames()) {
-                specs.add(new TensorSpec(name, dtype, base.info(name).shape()));
-            }
-            Map<String, String> meta = metadata(digest, dtype, warnings);
-            Path partial = out.resolveSibling("." + out.getFileName() + ".partial");
-            Files.deleteIfExists(partial);
-            try {
-                long bytes = write(base, tuned, specs, partial, meta, progress, finetunedPath);
-                Files.move(partial, out, StandardCopyOption.ATOMIC_MOVE);
-                return new Result(out, digest, specs.size(), bytes, warnings);
-            } catch (RuntimeException e) {
-                FileTrees.deleteRecursively(partial);
-                throw e;
+        try (Checkpoint base = Checkpoint.open(basePath)) {
+            Opened opened = open.apply(base);
+            try (DeltaSource delta = opened.delta()) {
+                List<String> warnings = new ArrayList<>(opened.warnings());
+                String digest = CheckpointDigest.of(base);
+                List<TensorSpec> specs = new ArrayList<>();
+                for (String name : base.tensorNames()) {
+                    specs.add(new TensorSpec(name, dtype, base.info(name).shape()));
+                }
+                Map<String, String> meta = metadata(digest, dtype, warnings);
+                Path partial = out.resolveSibling("." + out.getFileName() + ".partial");
+                Files.deleteIfExists(partial);
+                try {
+                    long bytes = write(base, delta, specs, partial, meta, progress);
+                    Files.move(partial, out, StandardCopyOption.ATOMIC_MOVE);
+                    return new Result(out, digest, specs.size(), bytes, warnings);
+                } catch (RuntimeException e) {
+                    FileTrees.deleteRecursively(partial);
+                    throw e;
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + out, e);
@@ -74,8 +112,8 @@ public final class TaskVectorBuilder {
         return meta;
     }
 
-    private static long write(Checkpoint base, Checkpoint tuned, List<TensorSpec> specs, Path file,
-            Map<String, String> meta, MergeProgress progress, Path tunedPath) {
+    private static long write(Checkpoint base, DeltaSource delta, List<TensorSpec> specs, Path file,
+            Map<String, String> meta, MergeProgress progress) {
         long total = specs.stream().mapToLong(TensorSpec::byteLength).sum();
         progress.started(specs.size(), total);
         float[] b = new float[SLICE];
@@ -84,17 +122,15 @@ public final class TaskVectorBuilder {
         try (SafetensorsWriter writer = new SafetensorsWriter(file, specs, meta)) {
             for (int t = 0; t < specs.size(); t++) {
                 String name = specs.get(t).name();
-                TensorInfo info = base.info(name);
-                long n = info.elementCount();
+                long n = base.info(name).elementCount();
                 for (long first = 0; first < n; first += SLICE) {
                     int len = (int) Math.min(SLICE, n - first);
                     base.readFloats(name, first, len, b);
-                    tuned.readFloats(name, first, len, d);
                     NonFiniteValueException.requireFinite(b, len, "base model " + base.location(), name, first);
-                    NonFiniteValueException.requireFinite(d, len, "fine-tuned model " + tunedPath, name, first);
-                    for (int i = 0; i < len; i++) {
-                        d[i] -= b[i];
+                    try (Arena arena = Arena.ofConfined()) {
+                        delta.map(name, first, len, arena).read(0, len, b, d);
                     }
+                    NonFiniteValueException.requireFinite(d, len, delta.id(), name, first);
                     writer.write(name, first, d, len);
                 }
                 done += specs.get(t).byteLength();
