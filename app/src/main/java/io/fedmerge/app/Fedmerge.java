@@ -2,14 +2,19 @@ package io.fedmerge.app;
 
 import io.fedmerge.core.cli.FedmergeCli;
 import io.fedmerge.edge.cli.EdgeCommand;
+import io.fedmerge.lowrank.cli.ExtractLoraCommand;
 import picocli.CommandLine;
 
-/** {@code ./fedmerge}: merge, task-vector, generate, inspect, bench (merge-core) plus hub, edge and demo. */
+/**
+ * {@code ./fedmerge}: merge, task-vector, generate, inspect, bench (merge-core), extract-lora (lowrank) plus hub,
+ * edge and demo.
+ */
 public final class Fedmerge {
     private Fedmerge() {}
 
     public static CommandLine commandLine() {
         CommandLine cli = FedmergeCli.commandLine();
+        cli.addSubcommand("extract-lora", new ExtractLoraCommand());
         cli.addSubcommand("hub", new HubCommand());
         cli.addSubcommand("edge", new EdgeCommand());
         cli.addSubcommand("demo", new DemoCommand());

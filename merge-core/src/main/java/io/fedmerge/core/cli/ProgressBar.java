@@ -7,7 +7,7 @@ import java.io.PrintStream;
  * Draws progress on stderr: a redrawn bar on a terminal, a plain line every 10 % otherwise (logs, CI), nothing
  * when quiet (--json keeps stderr for errors only).
  */
-final class ProgressBar implements MergeProgress {
+public final class ProgressBar implements MergeProgress {
     private final PrintStream err;
     private final String label;
     private final boolean terminal;
@@ -17,7 +17,7 @@ final class ProgressBar implements MergeProgress {
     private long total;
     private int lastDecile = -1;
 
-    ProgressBar(PrintStream err, String label, boolean quiet) {
+    public ProgressBar(PrintStream err, String label, boolean quiet) {
         this.err = err;
         this.label = label;
         this.terminal = System.console() != null;

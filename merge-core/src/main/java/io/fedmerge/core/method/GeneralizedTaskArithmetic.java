@@ -69,6 +69,26 @@ public final class GeneralizedTaskArithmetic implements MergeMethod {
         }
     }
 
+    /** task_arithmetic: θ₀ + λ·Σwᵢ·Δᵢ (divided by Σw with normalize, as the merge divides); others sparsify. */
+    @Override
+    public double[] linearCoefficients(TensorContext context) {
+        if (sparsifier != Sparsifier.NONE || consensus) {
+            return null;
+        }
+        double[] w = context.params().perModel("weight");
+        double sum = 0;
+        for (double x : w) {
+            sum += (float) x;
+        }
+        double divisor = context.params().flag("normalize") && Math.abs(sum) >= 1e-8 ? sum : 1;
+        double lambda = context.params().number("lambda");
+        double[] c = new double[w.length];
+        for (int i = 0; i < w.length; i++) {
+            c[i] = lambda * w[i] / divisor;
+        }
+        return c;
+    }
+
     @Override
     public TensorMerge forTensor(TensorContext context) {
         return new GtaTensorMerge(this, context);

@@ -41,6 +41,25 @@ public final class LinearMerge implements MergeMethod {
         }
     }
 
+    /** Σwᵢ(θ₀ + Δᵢ)/D = θ₀·Σw/D + Σ(wᵢ/D)Δᵢ: linear in the deltas when the base keeps weight 1 (Σw = D). */
+    @Override
+    public double[] linearCoefficients(TensorContext context) {
+        double[] w = context.params().perModel("weight");
+        double sum = 0;
+        for (double x : w) {
+            sum += x;
+        }
+        double divisor = context.params().flag("normalize") ? sum : 1;
+        if (Math.abs(sum - divisor) > 1e-12) {
+            return null;
+        }
+        double[] c = new double[w.length];
+        for (int i = 0; i < w.length; i++) {
+            c[i] = w[i] / divisor;
+        }
+        return c;
+    }
+
     @Override
     public TensorMerge forTensor(TensorContext context) {
         double[] w = context.params().perModel("weight");

@@ -27,4 +27,13 @@ public interface MergeMethod {
     }
 
     TensorMerge forTensor(TensorContext context);
+
+    /**
+     * The coefficients cᵢ when this tensor's merge is exactly θ₀ + Σᵢ cᵢ·Δᵢ (one per contributor, in order), so
+     * that merged LoRA adapters can be written exactly from their factors; null when the merge is not such a
+     * linear combination (sparsification, sign election, interpolation, a scaled base).
+     */
+    default double[] linearCoefficients(TensorContext context) {
+        return null;
+    }
 }

@@ -89,6 +89,11 @@ public final class AdapterDelta implements DeltaSource {
         return adapter;
     }
 
+    /** Whether the adapter applies to the base itself (not mergekit's MODEL+ADAPTER on another model). */
+    public boolean onBase() {
+        return under == null;
+    }
+
     @Override
     public Mapped map(String tensor, long first, int length, Arena arena) {
         LoraModule m = adapter.modules().get(tensor);
