@@ -2,8 +2,8 @@ package io.fedmerge.edge;
 
 import io.fedmerge.core.io.Checkpoint;
 import io.fedmerge.core.io.FileHashes;
+import io.fedmerge.core.io.TaskVectorFormat;
 import io.fedmerge.core.io.TensorInfo;
-import io.fedmerge.core.taskvector.TaskVectorFormat;
 import io.fedmerge.proto.v1.TaskVectorManifest;
 import io.fedmerge.proto.v1.TaskVectorProvenance;
 import io.fedmerge.proto.v1.TensorSpec;

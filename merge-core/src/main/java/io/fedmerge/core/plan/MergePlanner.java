@@ -1,19 +1,19 @@
 package io.fedmerge.core.plan;
 
+import io.fedmerge.core.adapter.LoraAdapter;
 import io.fedmerge.core.config.ConfigException;
 import io.fedmerge.core.config.MergeConfig;
 import io.fedmerge.core.config.ModelEntry;
 import io.fedmerge.core.config.ModelReference;
-import io.fedmerge.core.adapter.LoraAdapter;
 import io.fedmerge.core.io.Checkpoint;
 import io.fedmerge.core.io.CheckpointDigest;
+import io.fedmerge.core.io.TaskVectorFormat;
 import io.fedmerge.core.io.TensorInfo;
 import io.fedmerge.core.io.TensorSpec;
 import io.fedmerge.core.method.MergeMethod;
 import io.fedmerge.core.method.MethodRegistry;
 import io.fedmerge.core.method.TensorContext;
 import io.fedmerge.core.method.TensorParameters;
-import io.fedmerge.core.taskvector.TaskVectorFormat;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -6,6 +6,7 @@ import io.fedmerge.core.io.Checkpoint;
 import io.fedmerge.core.io.CheckpointDigest;
 import io.fedmerge.core.io.FileTrees;
 import io.fedmerge.core.io.SafetensorsWriter;
+import io.fedmerge.core.io.TaskVectorFormat;
 import io.fedmerge.core.io.TensorSpec;
 import io.fedmerge.core.plan.AdapterDelta;
 import io.fedmerge.core.plan.CheckpointDelta;

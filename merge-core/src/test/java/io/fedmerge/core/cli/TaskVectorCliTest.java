@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fedmerge.core.io.Checkpoint;
 import io.fedmerge.core.io.CheckpointDigest;
-import io.fedmerge.core.taskvector.TaskVectorFormat;
+import io.fedmerge.core.io.TaskVectorFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;

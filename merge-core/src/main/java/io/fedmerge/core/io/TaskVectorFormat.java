@@ -1,6 +1,5 @@
-package io.fedmerge.core.taskvector;
+package io.fedmerge.core.io;
 
-import io.fedmerge.core.io.Checkpoint;
 import java.util.Map;
 
 /**
