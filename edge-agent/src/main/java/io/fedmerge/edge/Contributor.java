@@ -1,5 +1,11 @@
 package io.fedmerge.edge;
 
+import io.fedmerge.core.FedmergeException;
+import io.fedmerge.core.adapter.AdapterLayout;
+import io.fedmerge.core.adapter.LoraAdapter;
+import io.fedmerge.core.io.AtomicFiles;
+import io.fedmerge.core.io.Checkpoint;
+import io.fedmerge.core.io.CheckpointDigest;
 import io.fedmerge.core.plan.MergeProgress;
 import io.fedmerge.core.taskvector.TaskVectorBuilder;
 import io.fedmerge.core.tensor.DType;
@@ -11,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
@@ -47,10 +54,48 @@ public final class Contributor {
         }
     }
 
-    /** 16 hex digits of a SHA-256 over every file of both checkpoints: name, size, last modification. */
-    static String fingerprint(Path base, Path finetuned) throws IOException {
+    /**
+     * Uploads a PEFT LoRA adapter as it is (its weights file: tens of MB instead of a 2× float32 task vector),
+     * after checking here what the hub will check: the adapter reads, and every module fits this base.
+     */
+    public Result contributeAdapter(HubClient hub, String roundId, Path base, Path adapterDir, Path workDir,
+            Progress progress) {
+        try {
+            Files.createDirectories(workDir);
+            String digest;
+            try (Checkpoint b = Checkpoint.open(base); LoraAdapter adapter = LoraAdapter.open(adapterDir)) {
+                String mismatch = new AdapterLayout(adapter.modules(), adapter.savedTensors()).mismatch(
+                        t -> b.contains(t) ? b.info(t).shape() : null, "adapter " + adapterDir,
+                        adapter.config().baseModelNameOrPath(), new ArrayList<>());
+                if (mismatch != null) {
+                    throw new FedmergeException(mismatch + " (base " + base + ")");
+                }
+                digest = baseDigest(workDir, base, b);
+            }
+            TaskVectorManifest manifest = Manifests.ofAdapter(adapterDir, digest);
+            Path weights = adapterDir.resolve(LoraAdapter.WEIGHTS_FILE);
+            return new Result(weights, manifest, hub.upload(roundId, weights, manifest,
+                    done -> progress.update(manifest.getTotalBytes(), done)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare the adapter contribution in " + workDir, e);
+        }
+    }
+
+    /** The base's digest (a full read of it), kept in the work directory under the base's fingerprint. */
+    private static String baseDigest(Path workDir, Path base, Checkpoint opened) throws IOException {
+        Path cached = workDir.resolve("base-" + fingerprint(base) + ".digest");
+        if (Files.isRegularFile(cached)) {
+            return Files.readString(cached).strip();
+        }
+        String digest = CheckpointDigest.of(opened);
+        AtomicFiles.write(cached, digest + "\n", false);
+        return digest;
+    }
+
+    /** 16 hex digits of a SHA-256 over every file of the given checkpoints: name, size, last modification. */
+    static String fingerprint(Path... dirs) throws IOException {
         StringBuilder listing = new StringBuilder();
-        for (Path dir : new Path[] {base, finetuned}) {
+        for (Path dir : dirs) {
             List<Path> files;
             try (Stream<Path> s = Files.isDirectory(dir) ? Files.list(dir) : Stream.of(dir)) {
                 files = s.filter(Files::isRegularFile).sorted().toList();

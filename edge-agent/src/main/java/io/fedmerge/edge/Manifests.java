@@ -1,5 +1,7 @@
 package io.fedmerge.edge;
 
+import io.fedmerge.core.adapter.AdapterConfig;
+import io.fedmerge.core.adapter.LoraAdapter;
 import io.fedmerge.core.io.Checkpoint;
 import io.fedmerge.core.io.FileHashes;
 import io.fedmerge.core.io.TaskVectorFormat;
@@ -13,7 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** Describes a task-vector file for BeginUpload: tensors, base digest, provenance, size and SHA-256. */
+/** Describes a contribution for BeginUpload: tensors, base digest, provenance, size and SHA-256 (and an adapter's config). */
 public final class Manifests {
     private Manifests() {}
 
@@ -27,18 +29,39 @@ public final class Manifests {
                             .setMethod(meta.getOrDefault(TaskVectorFormat.METHOD, "dense")).setDensity(1.0)
                             .setStoredDtype(meta.getOrDefault(TaskVectorFormat.STORED_DTYPE, ""))
                             .setProducer(meta.getOrDefault(TaskVectorFormat.PRODUCER, "")));
-            for (String name : tv.tensorNames()) {
-                TensorInfo t = tv.info(name);
-                TensorSpec.Builder s = TensorSpec.newBuilder().setName(name).setDtype(t.dtype().name())
-                        .setByteLength(t.byteLength());
-                for (long d : t.shape()) {
-                    s.addShape(d);
-                }
-                b.addTensors(s);
-            }
+            addTensors(b, tv);
             return b.build();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + taskVector, e);
+        }
+    }
+
+    /** For a PEFT adapter: its weights file's tensors, its config verbatim, and the digest of the base it fits. */
+    public static TaskVectorManifest ofAdapter(Path adapterDir, String baseDigest) {
+        Path weights = adapterDir.resolve(LoraAdapter.WEIGHTS_FILE);
+        try (Checkpoint file = Checkpoint.open(weights)) {
+            TaskVectorManifest.Builder b = TaskVectorManifest.newBuilder().setKind("lora_adapter")
+                    .setAdapterConfigJson(Files.readString(adapterDir.resolve(AdapterConfig.FILE)))
+                    .setBaseDigest(baseDigest).setTotalBytes(Files.size(weights)).setSha256(sha256(weights))
+                    .setProvenance(TaskVectorProvenance.newBuilder().setMethod("lora").setDensity(1.0)
+                            .setStoredDtype(file.info(file.tensorNames().getFirst()).dtype().name())
+                            .setProducer(TaskVectorFormat.PRODUCER_VALUE));
+            addTensors(b, file);
+            return b.build();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + adapterDir, e);
+        }
+    }
+
+    private static void addTensors(TaskVectorManifest.Builder b, Checkpoint file) {
+        for (String name : file.tensorNames()) {
+            TensorInfo t = file.info(name);
+            TensorSpec.Builder s = TensorSpec.newBuilder().setName(name).setDtype(t.dtype().name())
+                    .setByteLength(t.byteLength());
+            for (long d : t.shape()) {
+                s.addShape(d);
+            }
+            b.addTensors(s);
         }
     }
 

@@ -4,13 +4,15 @@ import io.fedmerge.edge.Contributor;
 import io.fedmerge.edge.HubClient;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import tools.jackson.databind.node.ObjectNode;
 
 @Command(name = "contribute", mixinStandardHelpOptions = true,
-        description = "Build the task vector of a local fine-tune and upload it to a round (resumes after failures).")
+        description = "Upload this hospital's contribution to a round: a fine-tune's task vector, or a LoRA adapter as it"
+                + " is (resumes after failures).")
 final class ContributeCommand implements Callable<Integer> {
     @Mixin
     EdgeOptions options;
@@ -21,8 +23,8 @@ final class ContributeCommand implements Callable<Integer> {
     @Option(names = "--base", required = true, description = "Local copy of the round's base checkpoint.")
     Path base;
 
-    @Option(names = "--finetuned", required = true, description = "This hospital's fine-tuned checkpoint.")
-    Path finetuned;
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    LocalFineTune fineTune;
 
     @Option(names = "--work", defaultValue = "fedmerge-edge-work", description = "Where task vectors are kept.")
     Path work;
@@ -32,7 +34,7 @@ final class ContributeCommand implements Callable<Integer> {
         try (HubClient hub = options.client()) {
             long[] total = {0};
             java.util.function.LongConsumer[] bar = {null};
-            Contributor.Result r = new Contributor().contribute(hub, round, base, finetuned, work, (size, sent) -> {
+            Contributor.Result r = fineTune.contribute(hub, round, base, work, (size, sent) -> {
                 if (bar[0] == null || total[0] != size) {
                     total[0] = size;
                     bar[0] = Output.progress("upload", size, options.json);
@@ -46,6 +48,9 @@ final class ContributeCommand implements Callable<Integer> {
                 o.put("bytes", r.manifest().getTotalBytes());
                 o.put("bytes_sent", r.upload().bytesSent());
                 o.put("attempts", r.upload().attempts());
+                o.put("kind", r.manifest().getKind().isEmpty() ? "task_vector" : r.manifest().getKind());
+                o.put("contributionBytes", r.manifest().getTotalBytes());
+                o.put("uploadedBytes", r.upload().bytesSent());
                 Output.print(o);
             } else {
                 System.out.printf("contributed %s to round %s (%.1f MB, %d attempt%s)%n", r.taskVector().getFileName(),

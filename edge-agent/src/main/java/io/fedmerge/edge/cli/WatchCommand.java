@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.util.Iterator;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -42,8 +43,8 @@ final class WatchCommand implements Callable<Integer> {
     @Option(names = "--base", required = true, description = "Local copy of the base checkpoint.")
     Path base;
 
-    @Option(names = "--finetuned", required = true, description = "This hospital's fine-tuned checkpoint.")
-    Path finetuned;
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    LocalFineTune fineTune;
 
     @Option(names = "--models", defaultValue = "fedmerge-models",
             description = "Where consolidated models are installed (one directory per round).")
@@ -160,7 +161,7 @@ final class WatchCommand implements Callable<Integer> {
         if (now.hasContribution()) {
             return;
         }
-        Contributor.Result r = new Contributor().contribute(hub, id, base, finetuned, work, (size, done) -> { });
+        Contributor.Result r = fineTune.contribute(hub, id, base, work, (size, done) -> { });
         System.out.printf("round %s: contributed %.1f MB%n", id, r.manifest().getTotalBytes() / 1e6);
     }
 

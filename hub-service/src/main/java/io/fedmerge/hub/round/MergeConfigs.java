@@ -25,6 +25,11 @@ public final class MergeConfigs {
         return "contributions/" + nodeId + ".safetensors";
     }
 
+    /** A LoRA adapter contribution's model string: a directory holding its config and its weights file. */
+    public static String adapterContribution(String nodeId) {
+        return "contributions/" + nodeId;
+    }
+
     /** @param models task-vector paths relative to {@code directory}, in merge order */
     public static String yaml(String method, Path basePath, List<String> models, Map<String, Object> parameters,
             Map<String, Object> modelParameters) {

@@ -1,5 +1,7 @@
 package io.fedmerge.hub.round;
 
+import io.fedmerge.core.adapter.AdapterConfig;
+import io.fedmerge.core.adapter.LoraAdapter;
 import io.fedmerge.core.io.Checkpoint;
 import io.fedmerge.core.io.CheckpointDigest;
 import io.fedmerge.core.io.FileHashes;
@@ -215,9 +217,7 @@ public class MergeJobs {
             for (Upload u : contributions) {
                 BlobStore.Staged staged = blobs.stage(u.blobKey());
                 inputs.add(staged);
-                String model = MergeConfigs.contribution(u.nodeId());
-                Files.createSymbolicLink(work.resolve(model), staged.path());
-                models.add(model);
+                models.add(stageContribution(work, u, staged.path()));
             }
             String yaml = MergeConfigs.yaml(round.mergeMethod(), Path.of(MergeConfigs.BASE), models,
                     round.parameters(), round.modelParameters());
@@ -252,6 +252,23 @@ public class MergeJobs {
             }
             FileTrees.deleteRecursively(work);
         }
+    }
+
+    /**
+     * Links a contribution into the work directory under its node's pseudonymous id: a task vector as one file, a
+     * LoRA adapter as a PEFT directory (its weights file and the adapter_config.json its manifest carried).
+     */
+    private static String stageContribution(Path work, Upload u, Path bytes) throws IOException {
+        if (!u.isAdapter()) {
+            String model = MergeConfigs.contribution(u.nodeId());
+            Files.createSymbolicLink(work.resolve(model), bytes);
+            return model;
+        }
+        String model = MergeConfigs.adapterContribution(u.nodeId());
+        Path dir = Files.createDirectories(work.resolve(model));
+        Files.createSymbolicLink(dir.resolve(LoraAdapter.WEIGHTS_FILE), bytes);
+        Files.writeString(dir.resolve(AdapterConfig.FILE), u.manifest().getAdapterConfigJson());
+        return model;
     }
 
     /** Stores the artifact and the exact YAML that produced it; the round is published only after this returns. */

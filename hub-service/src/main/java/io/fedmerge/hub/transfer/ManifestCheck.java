@@ -1,9 +1,17 @@
 package io.fedmerge.hub.transfer;
 
+import io.fedmerge.core.adapter.AdapterConfig;
+import io.fedmerge.core.adapter.AdapterLayout;
+import io.fedmerge.core.adapter.InvalidAdapterException;
+import io.fedmerge.core.adapter.LoraAdapter;
+import io.fedmerge.core.io.TensorInfo;
+import io.fedmerge.core.tensor.DType;
 import io.fedmerge.hub.HubException;
 import io.fedmerge.hub.model.BaseModel;
 import io.fedmerge.proto.v1.TaskVectorManifest;
 import io.fedmerge.proto.v1.TensorSpec;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -11,10 +19,14 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Validates a task-vector manifest against the round's base before any bulk byte is accepted: a wrong upload fails
- * in milliseconds instead of after 14 GB.
+ * Validates a contribution's manifest (a task vector, or a LoRA adapter) against the round's base before any bulk
+ * byte is accepted: a wrong upload fails in milliseconds instead of after 14 GB.
  */
 final class ManifestCheck {
+    static final String KIND_TASK_VECTOR = "task_vector";
+    static final String KIND_LORA_ADAPTER = "lora_adapter";
+    private static final int MAX_CONFIG_CHARS = 1 << 16;
+
     private ManifestCheck() {}
 
     static void check(TaskVectorManifest m, BaseModel base, long maxBytes) {
@@ -33,6 +45,24 @@ final class ManifestCheck {
             throw new HubException(HubException.Kind.RESOURCE_EXHAUSTED, "too_large", "declared size "
                     + m.getTotalBytes() + " bytes exceeds this hub's limit of " + maxBytes
                     + " (fedmerge.hub.max-upload-bytes)");
+        }
+        String kind = m.getKind().isEmpty() ? KIND_TASK_VECTOR : m.getKind();
+        switch (kind) {
+            case KIND_TASK_VECTOR -> checkTaskVector(m, base);
+            case KIND_LORA_ADAPTER -> checkAdapter(m, base);
+            default -> throw HubException.invalid("bad_manifest", "manifest kind '" + kind + "' is unknown; expected "
+                    + KIND_TASK_VECTOR + " or " + KIND_LORA_ADAPTER);
+        }
+    }
+
+    static boolean isAdapter(TaskVectorManifest m) {
+        return KIND_LORA_ADAPTER.equals(m.getKind());
+    }
+
+    /** Dense deltas: exactly the base's tensors with the base's shapes, F32 or BF16. */
+    private static void checkTaskVector(TaskVectorManifest m, BaseModel base) {
+        if (!m.getAdapterConfigJson().isEmpty()) {
+            throw HubException.invalid("bad_manifest", "a task_vector manifest carries no adapter_config_json");
         }
         Map<String, BaseModel.TensorEntry> expected = new HashMap<>();
         for (BaseModel.TensorEntry t : base.tensors()) {
@@ -76,6 +106,61 @@ final class ManifestCheck {
             throw HubException.invalid("missing_tensor", "task vector lacks tensor(s) " + missing
                     + " of base '" + base.name() + "'");
         }
+        checkTotal(m, dataBytes);
+    }
+
+    /**
+     * A PEFT adapter: its config parses, its tensors are LoRA factor pairs and saved modules the config explains,
+     * and every module fits the base (the same checks a local merge makes, from names and shapes alone).
+     */
+    private static void checkAdapter(TaskVectorManifest m, BaseModel base) {
+        String json = m.getAdapterConfigJson();
+        if (json.isBlank() || json.length() > MAX_CONFIG_CHARS) {
+            throw HubException.invalid("bad_manifest", "a lora_adapter manifest must carry its adapter_config.json"
+                    + " (at most " + MAX_CONFIG_CHARS + " characters)");
+        }
+        Set<String> seen = new HashSet<>();
+        List<TensorInfo> tensors = new ArrayList<>();
+        long dataBytes = 0;
+        for (TensorSpec t : m.getTensorsList()) {
+            if (!seen.add(t.getName())) {
+                throw HubException.invalid("bad_manifest", "tensor '" + t.getName() + "' is listed twice");
+            }
+            DType dtype = switch (t.getDtype()) {
+                case "F32" -> DType.F32;
+                case "F16" -> DType.F16;
+                case "BF16" -> DType.BF16;
+                default -> throw HubException.invalid("wrong_dtype", "tensor '" + t.getName() + "' has dtype "
+                        + t.getDtype() + "; adapter factors are F32, F16 or BF16");
+            };
+            long[] shape = t.getShapeList().stream().mapToLong(Long::longValue).toArray();
+            long bytes = TensorInfo.elementCount(shape) * dtype.byteSize();
+            if (t.getByteLength() != bytes) {
+                throw HubException.invalid("bad_manifest", "tensor '" + t.getName() + "' declares "
+                        + t.getByteLength() + " bytes but " + t.getShapeList() + " x " + t.getDtype() + " needs " + bytes);
+            }
+            tensors.add(new TensorInfo(t.getName(), dtype, shape, dataBytes, dataBytes + bytes));
+            dataBytes += bytes;
+        }
+        Map<String, long[]> shapes = new HashMap<>();
+        for (BaseModel.TensorEntry t : base.tensors()) {
+            shapes.put(t.name(), t.shape().stream().mapToLong(Long::longValue).toArray());
+        }
+        try {
+            AdapterConfig config = AdapterConfig.parse(Path.of(AdapterConfig.FILE), json);
+            AdapterLayout layout = AdapterLayout.of(Path.of(LoraAdapter.WEIGHTS_FILE), config, tensors);
+            String mismatch = layout.mismatch(shapes::get, "adapter", config.baseModelNameOrPath(),
+                    new ArrayList<>());
+            if (mismatch != null) {
+                throw HubException.invalid("wrong_shape", mismatch + " ('" + base.name() + "' here)");
+            }
+        } catch (InvalidAdapterException e) {
+            throw HubException.invalid("bad_adapter", e.getMessage());
+        }
+        checkTotal(m, dataBytes);
+    }
+
+    private static void checkTotal(TaskVectorManifest m, long dataBytes) {
         if (m.getTotalBytes() < dataBytes + 8) {
             throw HubException.invalid("bad_manifest", "total_bytes " + m.getTotalBytes()
                     + " is smaller than the tensors it declares (" + dataBytes + " bytes)");

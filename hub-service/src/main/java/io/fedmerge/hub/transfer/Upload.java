@@ -4,7 +4,7 @@ import io.fedmerge.proto.v1.TaskVectorManifest;
 import java.time.Instant;
 
 /**
- * One node's upload of a task vector for a round.
+ * One node's upload of a contribution (a task vector or a LoRA adapter) for a round.
  *
  * @param blobKey where the committed contribution's bytes are, or null until it is committed
  */
@@ -12,6 +12,11 @@ public record Upload(String id, String roundId, String nodeId, String sha256, lo
         TaskVectorManifest manifest, State state, Instant createdAt, String blobKey) {
     /** UPLOADING and COMMITTED are live; SUPERSEDED (replaced, discarded, revoked) and EXPIRED are not. */
     public enum State { UPLOADING, COMMITTED, SUPERSEDED, EXPIRED }
+
+    /** Whether the bytes are a PEFT LoRA adapter's weights file rather than a dense task vector. */
+    public boolean isAdapter() {
+        return ManifestCheck.isAdapter(manifest);
+    }
 
     String partialKey() {
         return "rounds/" + roundId + "/uploads/" + id;

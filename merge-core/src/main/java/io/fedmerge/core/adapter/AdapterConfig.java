@@ -68,7 +68,7 @@ public record AdapterConfig(
         }
     }
 
-    static AdapterConfig parse(Path file, String text) {
+    public static AdapterConfig parse(Path file, String text) {
         JsonNode root;
         try {
             root = MAPPER.readTree(text);

@@ -1,5 +1,6 @@
 package io.fedmerge.core.plan;
 
+import io.fedmerge.core.adapter.AdapterLayout;
 import io.fedmerge.core.adapter.LoraAdapter;
 import io.fedmerge.core.adapter.LoraModule;
 import io.fedmerge.core.io.Checkpoint;
@@ -38,45 +39,14 @@ public final class AdapterDelta implements DeltaSource {
      */
     public static AdapterDelta bind(String id, LoraAdapter adapter, Checkpoint base, DeltaSource under,
             List<String> warnings) {
-        String label = "adapter " + id;
-        String trainedOn = adapter.config().baseModelNameOrPath().isBlank() ? ""
-                : " (its " + "adapter_config.json says it was trained on " + adapter.config().baseModelNameOrPath()
-                        + ")";
-        for (LoraModule m : adapter.modules().values()) {
-            TensorInfo w = base.info(m.weight());
-            if (w == null) {
-                throw new IncompatibleModelException(label + " adapts module '" + m.module() + "' but the base has"
-                        + " no tensor '" + m.weight() + "'; was the adapter trained on another architecture" + trainedOn
-                        + "?");
-            }
-            long[] delta = m.deltaShape();
-            if (w.rank() != 2 || !Arrays.equals(w.shape(), delta)) {
-                throw new IncompatibleModelException(label + ": module '" + m.module() + "' gives ΔW "
-                        + Arrays.toString(delta) + " (lora_B " + m.b().shapeString() + " × lora_A " + m.a().shapeString()
-                        + (m.transposed() ? ", transposed" : "") + ") but the base tensor '" + m.weight() + "' is "
-                        + w.shapeString() + "; the adapter was made for another base model" + trainedOn);
-            }
+        List<String> found = new ArrayList<>();
+        String mismatch = new AdapterLayout(adapter.modules(), adapter.savedTensors()).mismatch(
+                t -> base.contains(t) ? base.info(t).shape() : null, "adapter " + id,
+                adapter.config().baseModelNameOrPath(), found);
+        if (mismatch != null) {
+            throw new IncompatibleModelException(mismatch);
         }
-        List<String> truncated = new ArrayList<>();
-        adapter.savedTensors().forEach((name, saved) -> {
-            TensorInfo b = base.info(name);
-            if (b == null) {
-                throw new IncompatibleModelException(label + " saves tensor '" + name + "' (modules_to_save) which"
-                        + " the base does not have; was it trained on another base model" + trainedOn + "?");
-            }
-            if (b.sameShape(saved)) {
-                return;
-            }
-            if (TensorSetCheck.isVocabulary(name) && b.rank() == 2 && saved.rank() == 2 && b.dim(1) == saved.dim(1)
-                    && saved.dim(0) > b.dim(0)) {
-                truncated.add(label + ": saved tensor '" + name + "' has " + saved.dim(0) + " vocabulary rows, the"
-                        + " base " + b.dim(0) + "; the extra " + (saved.dim(0) - b.dim(0)) + " rows are dropped");
-                return;
-            }
-            throw new IncompatibleModelException(label + ": saved tensor '" + name + "' has shape "
-                    + saved.shapeString() + " but the base has " + b.shapeString() + trainedOn);
-        });
-        warnings.addAll(truncated);
+        warnings.addAll(found);
         return new AdapterDelta(id, adapter, base, under);
     }
 

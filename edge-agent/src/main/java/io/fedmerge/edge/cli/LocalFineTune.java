@@ -1,0 +1,21 @@
+package io.fedmerge.edge.cli;
+
+import io.fedmerge.edge.Contributor;
+import io.fedmerge.edge.HubClient;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** What this hospital contributes: a fine-tuned checkpoint (sent as its task vector) or a PEFT LoRA adapter. */
+final class LocalFineTune {
+    @Option(names = "--finetuned", required = true, description = "This hospital's fine-tuned checkpoint.")
+    Path finetuned;
+
+    @Option(names = "--adapter", required = true,
+            description = "This hospital's PEFT LoRA adapter directory (sent as it is, not as a dense task vector).")
+    Path adapter;
+
+    Contributor.Result contribute(HubClient hub, String round, Path base, Path work, Contributor.Progress progress) {
+        return adapter != null ? new Contributor().contributeAdapter(hub, round, base, adapter, work, progress)
+                : new Contributor().contribute(hub, round, base, finetuned, work, progress);
+    }
+}
