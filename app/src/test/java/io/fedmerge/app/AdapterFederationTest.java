@@ -64,8 +64,10 @@ class AdapterFederationTest {
     }
 
     @Test
-    void twoAdaptersAndADenseFineTunePublishTheOfflineMerge() throws Exception {
-        String round = FederationFixture.openRound(hub, "ties", Map.of("weight", 0.6, "density", 0.7), 3);
+    void twoAdaptersAndADenseFineTunePublishTheOfflineMergeAsAModelAndAnAdapter() throws Exception {
+        String round = hub.admin().post("/api/v1/rounds", Map.of("baseModel", "base", "mergeMethod", "ties",
+                "modelParameters", Map.of("weight", 0.6, "density", 0.7), "minContributions", 3, "artifact", "both",
+                "adapterRank", 6)).path("round").path("id").asString();
         Map<String, Path> byNode = new java.util.TreeMap<>();
         EdgeConfig first = null;
         long denseBytes = 0;
@@ -93,13 +95,64 @@ class AdapterFederationTest {
         hub.admin().awaitRound(round, "PUBLISHED", java.time.Duration.ofSeconds(60));
 
         Path installed;
+        Path installedAdapter;
         try (HubClient c = FederationFixture.client(first)) {
             installed = new ModelInstaller().install(c, round, dir.resolve("installed"), n -> { }).dir();
+            ModelInstaller.Installed a = new ModelInstaller().installAdapter(c, round, dir.resolve("installed-a"),
+                    n -> { });
+            installedAdapter = a.dir();
+            assertThat(a.manifest().getAdapterHow()).isEqualTo("extracted"); // ties is not linear in the deltas
+            assertThat(a.manifest().getAdapterRank()).isEqualTo(6);
         }
-        Path offline = offlineMerge(byNode, "ties", "{weight: 0.6, density: 0.7}");
+        Path offline = offlineMerge(byNode, "ties", "{weight: 0.6, density: 0.7}", "");
         try (Checkpoint got = Checkpoint.open(installed); Checkpoint want = Checkpoint.open(offline)) {
             for (String t : want.tensorNames()) {
                 assertThat(read(got, t)).as(t).containsExactly(read(want, t));
+            }
+        }
+        assertSameAdapter(installedAdapter, offlineMerge(byNode, "ties", "{weight: 0.6, density: 0.7}",
+                "--rank=6"));
+    }
+
+    @Test
+    void aTaskArithmeticRoundOfAdaptersPublishesTheExactConcatenatedAdapter() throws Exception {
+        String round = hub.admin().post("/api/v1/rounds", Map.of("baseModel", "base", "mergeMethod",
+                "task_arithmetic", "modelParameters", Map.of("weight", 0.5), "minContributions", 2, "artifact",
+                "adapter")).path("round").path("id").asString();
+        Map<String, Path> byNode = new java.util.TreeMap<>();
+        EdgeConfig first = null;
+        for (int h = 1; h <= 2; h++) {
+            EdgeConfig e = FederationFixture.enroll(hub, "ta-" + h);
+            first = first == null ? e : first;
+            try (HubClient c = FederationFixture.client(e)) {
+                new Contributor().contributeAdapter(c, round, fx.models.resolve("base"), adapters.get(h - 1),
+                        dir.resolve("work-ta-" + h), (t, d) -> { });
+            }
+            byNode.put(e.nodeId(), adapters.get(h - 1));
+        }
+        hub.admin().post("/api/v1/rounds/" + round + "/trigger", null);
+        hub.admin().awaitRound(round, "PUBLISHED", java.time.Duration.ofSeconds(60));
+        try (HubClient c = FederationFixture.client(first)) {
+            assertThatThrownBy(() -> new ModelInstaller().install(c, round, dir.resolve("no-model"), n -> { }))
+                    .hasMessageContaining("published only a LoRA adapter");
+            ModelInstaller.Installed a = new ModelInstaller().installAdapter(c, round, dir.resolve("ta-adapter"),
+                    n -> { });
+            assertThat(a.manifest().getAdapterHow()).isEqualTo("concatenated");
+            assertThat(a.manifest().getAdapterRank()).isEqualTo(8); // 4 + 4
+            assertThat(a.manifest().getAdapterRelativeError()).isZero();
+            assertSameAdapter(a.dir(), offlineMerge(byNode, "task_arithmetic", "{weight: 0.5}", "--as-adapter"));
+        }
+    }
+
+    /** Same config, same factors bit for bit. */
+    static void assertSameAdapter(Path got, Path want) throws IOException {
+        assertThat(Files.readString(got.resolve(AdapterConfig.FILE)))
+                .isEqualTo(Files.readString(want.resolve(AdapterConfig.FILE)));
+        try (Checkpoint g = Checkpoint.open(got.resolve(LoraAdapter.WEIGHTS_FILE));
+                Checkpoint w = Checkpoint.open(want.resolve(LoraAdapter.WEIGHTS_FILE))) {
+            assertThat(g.tensorNames()).containsExactlyElementsOf(w.tensorNames());
+            for (String t : w.tensorNames()) {
+                assertThat(read(g, t)).as(t).containsExactly(read(w, t));
             }
         }
     }
@@ -157,7 +210,8 @@ class AdapterFederationTest {
     }
 
     /** `fedmerge merge` of the same inputs, in the hub's order (by node id), written next to the test's files. */
-    static Path offlineMerge(Map<String, Path> byNode, String method, String params) throws IOException {
+    static Path offlineMerge(Map<String, Path> byNode, String method, String params, String adapterFlag)
+            throws IOException {
         StringBuilder yaml = new StringBuilder("merge_method: " + method + "\nbase_model: "
                 + fx.models.resolve("base").toAbsolutePath() + "\nmodels:\n");
         for (Path p : byNode.values()) {
@@ -165,8 +219,10 @@ class AdapterFederationTest {
                     .append('\n');
         }
         Path cfg = Files.writeString(dir.resolve("offline-" + method + ".yml"), yaml + "parameters: {}\n");
-        Path out = dir.resolve("offline-" + method);
-        CliRun r = CliRun.of("merge", cfg.toString(), out.toString());
+        Path out = dir.resolve("offline-" + method + adapterFlag);
+        CliRun r = adapterFlag.isEmpty() ? CliRun.of("merge", cfg.toString(), out.toString())
+                : adapterFlag.equals("--as-adapter") ? CliRun.of("merge", cfg.toString(), out.toString(), adapterFlag)
+                : CliRun.of("merge", cfg.toString(), out.toString(), "--as-adapter", adapterFlag);
         assertThat(r.exitCode()).as(r.err()).isZero();
         return out;
     }

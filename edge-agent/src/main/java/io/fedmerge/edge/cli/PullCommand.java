@@ -2,6 +2,7 @@ package io.fedmerge.edge.cli;
 
 import io.fedmerge.edge.HubClient;
 import io.fedmerge.edge.ModelInstaller;
+import io.fedmerge.proto.v1.ArtifactManifest;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -10,7 +11,8 @@ import picocli.CommandLine.Option;
 import tools.jackson.databind.node.ObjectNode;
 
 @Command(name = "pull", mixinStandardHelpOptions = true,
-        description = "Download and install a round's consolidated checkpoint (verified, resumable, atomic).")
+        description = "Download and install what a round published: its consolidated checkpoint and/or LoRA adapter"
+                + " (verified, resumable, atomic).")
 final class PullCommand implements Callable<Integer> {
     @Mixin
     EdgeOptions options;
@@ -21,21 +23,48 @@ final class PullCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Directory to install into (must not exist).")
     Path out;
 
+    @Option(names = "--adapter-out", description = "Where a published LoRA adapter goes when the round also"
+            + " published a checkpoint (default: OUT-adapter); an adapter published alone goes to --out.")
+    Path adapterOut;
+
     @Override
     public Integer call() {
         try (HubClient hub = options.client()) {
-            ModelInstaller.Installed i = new ModelInstaller().install(hub, round, out, n -> { });
+            ArtifactManifest published = hub.artifact(round);
+            ModelInstaller installer = new ModelInstaller();
+            ModelInstaller.Installed model = published.getFilesCount() == 0 ? null
+                    : installer.install(hub, round, out, n -> { });
+            ModelInstaller.Installed adapter = published.getAdapterFilesCount() == 0 ? null
+                    : installer.installAdapter(hub, round, model == null ? out : adapterDir(), n -> { });
             if (options.json) {
                 ObjectNode o = Output.object();
                 o.put("round_id", round);
-                o.put("dir", i.dir().toString());
-                o.put("digest", i.digest());
-                o.put("bytes_received", i.bytesReceived());
+                if (model != null) {
+                    o.put("dir", model.dir().toString());
+                    o.put("digest", model.digest());
+                }
+                if (adapter != null) {
+                    o.put("adapter_dir", adapter.dir().toString());
+                    o.put("adapter_rank", published.getAdapterRank());
+                    o.put("adapter_how", published.getAdapterHow());
+                }
+                o.put("bytes_received", (model == null ? 0 : model.bytesReceived())
+                        + (adapter == null ? 0 : adapter.bytesReceived()));
                 Output.print(o);
-            } else {
-                System.out.printf("installed round %s into %s (digest %s)%n", round, i.dir(), i.digest());
+                return 0;
+            }
+            if (model != null) {
+                System.out.printf("installed round %s into %s (digest %s)%n", round, model.dir(), model.digest());
+            }
+            if (adapter != null) {
+                System.out.printf("installed round %s's rank-%d LoRA adapter (%s) into %s%n", round,
+                        published.getAdapterRank(), published.getAdapterHow(), adapter.dir());
             }
         }
         return 0;
+    }
+
+    private Path adapterDir() {
+        return adapterOut != null ? adapterOut : out.resolveSibling(out.getFileName() + "-adapter");
     }
 }

@@ -9,6 +9,7 @@ import io.fedmerge.edge.HubClient;
 import io.fedmerge.edge.ModelInstaller;
 import io.fedmerge.edge.RetryPolicy;
 import io.fedmerge.edge.WatchState;
+import io.fedmerge.proto.v1.ArtifactManifest;
 import io.fedmerge.proto.v1.Round;
 import io.fedmerge.proto.v1.RoundEvent;
 import io.fedmerge.proto.v1.RoundState;
@@ -165,13 +166,23 @@ final class WatchCommand implements Callable<Integer> {
         System.out.printf("round %s: contributed %.1f MB%n", id, r.manifest().getTotalBytes() / 1e6);
     }
 
+    /** Installs what the round published: the checkpoint as round-ID, an adapter as round-ID-adapter. */
     private boolean install(HubClient hub, String id) {
         Path dir = models.resolve("round-" + id);
-        if (Files.exists(dir)) {
-            return false;
+        Path adapterDir = models.resolve("round-" + id + "-adapter");
+        ArtifactManifest published = hub.artifact(id);
+        boolean installed = false;
+        if (published.getFilesCount() > 0 && !Files.exists(dir)) {
+            ModelInstaller.Installed i = new ModelInstaller().install(hub, id, dir, n -> { });
+            System.out.printf("round %s: installed %s (digest %s)%n", id, i.dir(), i.digest());
+            installed = true;
         }
-        ModelInstaller.Installed i = new ModelInstaller().install(hub, id, dir, n -> { });
-        System.out.printf("round %s: installed %s (digest %s)%n", id, i.dir(), i.digest());
-        return true;
+        if (published.getAdapterFilesCount() > 0 && !Files.exists(adapterDir)) {
+            ModelInstaller.Installed i = new ModelInstaller().installAdapter(hub, id, adapterDir, n -> { });
+            System.out.printf("round %s: installed the rank-%d LoRA adapter %s%n", id, published.getAdapterRank(),
+                    i.dir());
+            installed = true;
+        }
+        return installed;
     }
 }

@@ -7,11 +7,12 @@ import io.fedmerge.core.io.CheckpointDigest;
 import io.fedmerge.core.io.FileHashes;
 import io.fedmerge.core.io.FileTrees;
 import io.fedmerge.core.method.MethodRegistry;
+import io.fedmerge.core.plan.AdapterExport;
 import io.fedmerge.core.plan.MergeExecutor;
 import io.fedmerge.core.plan.MergePlan;
 import io.fedmerge.core.plan.MergePlanner;
 import io.fedmerge.core.plan.MergeProgress;
-import io.fedmerge.core.plan.MergeResult;
+import io.fedmerge.core.plan.TensorMergeRunner;
 import io.fedmerge.hub.AuditLog;
 import io.fedmerge.hub.HubProperties;
 import io.fedmerge.hub.metrics.HubMetrics;
@@ -185,6 +186,7 @@ public class MergeJobs {
         }
         try {
             blobs.deleteTree("rounds/" + roundId + "/artifact/");
+            blobs.deleteTree("rounds/" + roundId + "/adapter/");
             blobs.delete("rounds/" + roundId + "/merge.yml");
         } catch (IOException e) {
             LOG.warn("round={} was cancelled; its unpublished artifact could not be deleted yet: {}", roundId,
@@ -202,7 +204,9 @@ public class MergeJobs {
         contributions.sort(Comparator.comparing(Upload::nodeId));
         // The output is about the base's size; a store without local files stages the inputs here too.
         long stagedCopies = blobs.stagesCopies() ? contributions.stream().mapToLong(Upload::totalBytes).sum() : 0;
-        disk.requireRoomFor(base.tensorBytes() + stagedCopies, "the merge of round " + round.id());
+        // An adapter that must be extracted needs a float32 copy of the merge first: at most twice a 16-bit base.
+        long adapterScratch = round.publish().adapter() ? 2 * base.tensorBytes() : 0;
+        disk.requireRoomFor(base.tensorBytes() + stagedCopies + adapterScratch, "the merge of round " + round.id());
         Path work = properties.dataDir().resolve("work").resolve(round.id()).toAbsolutePath();
         FileTrees.deleteRecursively(work); // a previous attempt that never published
         Files.createDirectories(work);
@@ -222,29 +226,29 @@ public class MergeJobs {
             String yaml = MergeConfigs.yaml(round.mergeMethod(), Path.of(MergeConfigs.BASE), models,
                     round.parameters(), round.modelParameters());
             Path out = work.resolve("artifact");
-            MergeResult result;
+            Path adapterOut = work.resolve("adapter");
+            Publication publish = round.publish();
+            MergeProgress progress = cancelChecking(round, start);
+            long began = System.nanoTime();
+            Artifact.Adapter adapter = null;
             try (MergePlan plan = new MergePlanner(new MethodRegistry()).plan(MergeConfigs.parse(yaml, work))) {
-                result = new MergeExecutor(properties.threads()).execute(plan, out, new MergeProgress() {
-                    private long checkedAt = System.nanoTime();
-
-                    @Override
-                    public void tensorDone(String name, int done, long bytesDone) {
-                        metrics.mergeProgress(bytesDone, Duration.between(start, Instant.now()).toMillis() / 1000.0);
-                        // Every merge-cancel-check: stop a merge whose round an admin cancelled meanwhile.
-                        if (System.nanoTime() - checkedAt >= properties.mergeCancelCheck().toNanos()) {
-                            checkedAt = System.nanoTime();
-                            RoundState now = rounds.find(round.id()).map(Round::state).orElse(RoundState.CANCELLED);
-                            if (now != RoundState.MERGING) {
-                                throw new MergeAbandoned(now);
-                            }
-                        }
-                    }
-                });
+                if (publish.model()) {
+                    new MergeExecutor(properties.threads()).execute(plan, out, progress);
+                }
+                if (publish.adapter()) {
+                    AdapterExport.Result r = AdapterExport.find().export(new AdapterExport.Request(plan, adapterOut,
+                            publish.rank(), properties.threads(), TensorMergeRunner.DEFAULT_SLICE_ELEMENTS, progress));
+                    adapter = new Artifact.Adapter(files(adapterOut), r.how(), r.rank(), r.worstRelativeError());
+                    LOG.info("round={} adapter: rank {} ({}), worst relative error {}", round.id(), r.rank(), r.how(),
+                            String.format("%.3g", r.worstRelativeError()));
+                }
             }
+            double seconds = (System.nanoTime() - began) / 1e9;
             LOG.info("round={} merged {} contributions with {} in {} s", round.id(), models.size(),
-                    round.mergeMethod(), String.format("%.2f", result.seconds()));
-            Artifact artifact = describe(out, models.size(), result.seconds());
-            publishFiles(round.id(), yaml, out, work);
+                    round.mergeMethod(), String.format("%.2f", seconds));
+            Artifact artifact = publish.model() ? new Artifact(files(out), digest(out), models.size(), seconds, adapter)
+                    : new Artifact(List.of(), null, models.size(), seconds, adapter);
+            publishFiles(round.id(), yaml, publish.model() ? out : null, adapter == null ? null : adapterOut, work);
             return artifact;
         } finally {
             for (BlobStore.Staged staged : inputs) {
@@ -252,6 +256,25 @@ public class MergeJobs {
             }
             FileTrees.deleteRecursively(work);
         }
+    }
+
+    /** Reports progress and, every merge-cancel-check, stops a merge whose round an admin cancelled meanwhile. */
+    private MergeProgress cancelChecking(Round round, Instant start) {
+        return new MergeProgress() {
+            private long checkedAt = System.nanoTime();
+
+            @Override
+            public void tensorDone(String name, int done, long bytesDone) {
+                metrics.mergeProgress(bytesDone, Duration.between(start, Instant.now()).toMillis() / 1000.0);
+                if (System.nanoTime() - checkedAt >= properties.mergeCancelCheck().toNanos()) {
+                    checkedAt = System.nanoTime();
+                    RoundState now = rounds.find(round.id()).map(Round::state).orElse(RoundState.CANCELLED);
+                    if (now != RoundState.MERGING) {
+                        throw new MergeAbandoned(now);
+                    }
+                }
+            }
+        };
     }
 
     /**
@@ -271,29 +294,39 @@ public class MergeJobs {
         return model;
     }
 
-    /** Stores the artifact and the exact YAML that produced it; the round is published only after this returns. */
-    private void publishFiles(String roundId, String yaml, Path out, Path work) throws IOException {
+    /**
+     * Stores the published files (the checkpoint under artifact/, the adapter under adapter/) and the exact YAML
+     * that produced them; the round is published only after this returns.
+     */
+    private void publishFiles(String roundId, String yaml, Path model, Path adapter, Path work) throws IOException {
         String prefix = "rounds/" + roundId + "/";
-        try (Stream<Path> list = Files.list(out)) {
-            for (Path p : list.sorted().toList()) {
-                blobs.put(prefix + "artifact/" + p.getFileName(), p);
+        for (Path dir : new Path[] {model, adapter}) {
+            if (dir == null) {
+                continue;
+            }
+            try (Stream<Path> list = Files.list(dir)) {
+                for (Path p : list.sorted().toList()) {
+                    blobs.put(prefix + (dir == model ? "artifact/" : "adapter/") + p.getFileName(), p);
+                }
             }
         }
         Path config = Files.writeString(work.resolve("merge.yml"), yaml);
         blobs.put(prefix + "merge.yml", config);
     }
 
-    private static Artifact describe(Path dir, int contributions, double seconds) throws IOException {
+    private static List<Artifact.File> files(Path dir) throws IOException {
         List<Artifact.File> files = new ArrayList<>();
         try (Stream<Path> list = Files.list(dir)) {
             for (Path p : list.sorted().toList()) {
                 files.add(new Artifact.File(p.getFileName().toString(), Files.size(p), FileHashes.sha256(p)));
             }
         }
-        String digest;
-        try (Checkpoint c = Checkpoint.open(dir)) {
-            digest = CheckpointDigest.of(c);
+        return files;
+    }
+
+    private static String digest(Path checkpoint) {
+        try (Checkpoint c = Checkpoint.open(checkpoint)) {
+            return CheckpointDigest.of(c);
         }
-        return new Artifact(files, digest, contributions, seconds);
     }
 }

@@ -8,7 +8,8 @@ import java.util.Map;
  *
  * @param parameters top-level mergekit parameters
  * @param modelParameters parameters applied to every contribution (mergekit's per-model parameters)
+ * @param publish what the round publishes (model, adapter or both)
  */
 public record Round(String id, String baseModelId, String mergeMethod, Map<String, Object> parameters,
         Map<String, Object> modelParameters, int minContributions, Instant deadline, RoundState state,
-        String reason, Artifact artifact, Instant createdAt, Instant updatedAt) {}
+        String reason, Artifact artifact, Instant createdAt, Instant updatedAt, Publication publish) {}

@@ -11,6 +11,17 @@ import java.util.Map;
  * @param invitedNodes node ids or names; empty = every enrolled node
  * @param minContributions contributions needed before a merge may run (default 1)
  * @param deadline when to merge automatically (if at least minContributions arrived), or null
+ * @param artifact what to publish: model (default), adapter or both ({@link Publication})
+ * @param adapterRank the published adapter's rank, or null for the exact one
  */
 public record RoundRequest(String baseModel, String mergeMethod, Map<String, Object> parameters,
-        Map<String, Object> modelParameters, List<String> invitedNodes, Integer minContributions, Instant deadline) {}
+        Map<String, Object> modelParameters, List<String> invitedNodes, Integer minContributions, Instant deadline,
+        String artifact, Integer adapterRank) {
+
+    /** A round that publishes the consolidated model. */
+    public RoundRequest(String baseModel, String mergeMethod, Map<String, Object> parameters,
+            Map<String, Object> modelParameters, List<String> invitedNodes, Integer minContributions,
+            Instant deadline) {
+        this(baseModel, mergeMethod, parameters, modelParameters, invitedNodes, minContributions, deadline, null, null);
+    }
+}

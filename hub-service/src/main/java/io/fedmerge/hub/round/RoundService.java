@@ -65,8 +65,9 @@ public class RoundService {
         for (String who : req.invitedNodes() == null ? List.<String>of() : req.invitedNodes()) {
             invited.add(resolveNode(who).id());
         }
+        Publication publish = Publication.of(req.artifact(), req.adapterRank());
         Round r = new Round(UUID.randomUUID().toString(), base.id(), req.mergeMethod(), params, modelParams, min,
-                req.deadline(), RoundState.OPEN, null, null, now, now);
+                req.deadline(), RoundState.OPEN, null, null, now, now, publish);
         store.insert(r, invited);
         store.signal();
         audit.record(actor, "round.create", r.id(), req.mergeMethod() + " on " + base.name());

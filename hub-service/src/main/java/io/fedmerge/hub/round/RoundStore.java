@@ -25,7 +25,8 @@ public class RoundStore {
         this.events = events;
     }
 
-    record MergeConfig(Map<String, Object> parameters, Map<String, Object> modelParameters) {}
+    /** @param publish null in rounds created before rounds could publish adapters: they publish the model */
+    record MergeConfig(Map<String, Object> parameters, Map<String, Object> modelParameters, Publication publish) {}
 
     @Transactional
     public void insert(Round r, List<String> invitedNodeIds) {
@@ -33,7 +34,7 @@ public class RoundStore {
                 insert into round(id, base_model_id, merge_method, merge_config, min_contributions, deadline, state,
                     created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)""")
                 .params(r.id(), r.baseModelId(), r.mergeMethod(),
-                        JSON.writeValueAsString(new MergeConfig(r.parameters(), r.modelParameters())),
+                        JSON.writeValueAsString(new MergeConfig(r.parameters(), r.modelParameters(), r.publish())),
                         r.minContributions(), r.deadline() == null ? null : Timestamp.from(r.deadline()),
                         r.state().name(), Timestamp.from(r.createdAt()), Timestamp.from(r.updatedAt()))
                 .update();
@@ -132,7 +133,8 @@ public class RoundStore {
                 cfg.modelParameters() == null ? Map.of() : cfg.modelParameters(), rs.getInt("min_contributions"),
                 deadline == null ? null : deadline.toInstant(), RoundState.valueOf(rs.getString("state")),
                 rs.getString("reason"), artifact == null ? null : JSON.readValue(artifact, Artifact.class),
-                rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant());
+                rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant(),
+                cfg.publish() == null ? Publication.MODEL : cfg.publish());
     }
 
 

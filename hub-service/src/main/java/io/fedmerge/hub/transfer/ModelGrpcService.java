@@ -22,11 +22,14 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.channels.SeekableByteChannel;
+import java.util.List;
 import org.springframework.stereotype.Service;
 
-/** Published checkpoints, file by file, resumable from any offset; only to nodes invited to the round. */
+/** Published checkpoints and adapters, file by file, resumable from any offset; only to nodes invited to the round. */
 @Service
 class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBase {
+    private static final String ADAPTER_PREFIX = "adapter/";
+
     private final RoundStore rounds;
     private final BlobStore blobs;
     private final HubMetrics metrics;
@@ -40,6 +43,10 @@ class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBase {
         this.metrics = metrics;
         this.streams = streams;
         this.properties = properties;
+    }
+
+    private static ArtifactFile file(Artifact.File f) {
+        return ArtifactFile.newBuilder().setName(f.name()).setSize(f.size()).setSha256(f.sha256()).build();
     }
 
     private Round published(Node node, String roundId) {
@@ -58,11 +65,17 @@ class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBase {
     public void getArtifact(GetArtifactRequest request, StreamObserver<ArtifactManifest> response) {
         try {
             Round r = published(NodeContext.current(), request.getRoundId());
+            Artifact a = r.artifact();
             ArtifactManifest.Builder b = ArtifactManifest.newBuilder().setRoundId(r.id())
-                    .setCheckpointDigest(r.artifact().checkpointDigest()).setMergeMethod(r.mergeMethod())
-                    .setContributions(r.artifact().contributions());
-            for (Artifact.File f : r.artifact().files()) {
-                b.addFiles(ArtifactFile.newBuilder().setName(f.name()).setSize(f.size()).setSha256(f.sha256()));
+                    .setCheckpointDigest(a.checkpointDigest() == null ? "" : a.checkpointDigest())
+                    .setMergeMethod(r.mergeMethod()).setContributions(a.contributions());
+            for (Artifact.File f : a.files()) {
+                b.addFiles(file(f));
+            }
+            if (a.adapter() != null) {
+                a.adapter().files().forEach(f -> b.addAdapterFiles(file(f)));
+                b.setAdapterHow(a.adapter().how()).setAdapterRank(a.adapter().rank())
+                        .setAdapterRelativeError(a.adapter().worstRelativeError());
             }
             response.onNext(b.build());
             response.onCompleted();
@@ -78,15 +91,20 @@ class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBase {
         long size;
         try {
             Round r = published(NodeContext.current(), request.getRoundId());
-            Artifact.File file = r.artifact().files().stream().filter(f -> f.name().equals(request.getName()))
-                    .findFirst().orElseThrow(() -> HubException.notFound("round " + r.id() + " has no file '"
+            boolean ofAdapter = request.getName().startsWith(ADAPTER_PREFIX);
+            String name = ofAdapter ? request.getName().substring(ADAPTER_PREFIX.length()) : request.getName();
+            List<Artifact.File> files = !ofAdapter ? r.artifact().files()
+                    : r.artifact().adapter() == null ? List.of() : r.artifact().adapter().files();
+            Artifact.File file = files.stream().filter(f -> f.name().equals(name)).findFirst()
+                    .orElseThrow(() -> HubException.notFound("round " + r.id() + " has no file '"
                             + request.getName() + "'"));
             if (request.getOffset() > file.size()) {
                 throw HubException.invalid("bad_offset", "offset " + request.getOffset() + " is beyond the "
                         + file.size() + "-byte file");
             }
             size = file.size();
-            channel = blobs.read("rounds/" + r.id() + "/artifact/" + file.name()).position(request.getOffset());
+            channel = blobs.read("rounds/" + r.id() + (ofAdapter ? "/adapter/" : "/artifact/") + file.name())
+                    .position(request.getOffset());
         } catch (RuntimeException | IOException e) {
             plain.onError(GrpcErrors.of(e));
             return;
