@@ -14,6 +14,7 @@ import io.fedmerge.core.plan.MergePlan;
 import io.fedmerge.core.plan.MergePlanner;
 import io.fedmerge.core.plan.MergeProgress;
 import io.fedmerge.core.plan.MergeResult;
+import io.fedmerge.core.taskvector.XorDeltaDecoder;
 import io.fedmerge.core.tensor.DType;
 import io.fedmerge.edge.Contributor;
 import io.fedmerge.edge.EdgeConfig;
@@ -80,7 +81,7 @@ public final class FederatedDemo {
                         Contributor.Result r = new Contributor().contribute(client, id, models.resolve("base"),
                                 models.resolve("hospital-" + (i + 1)), work.resolve("edge-" + e.nodeName()), (size, done) -> { });
                         up += r.upload().bytesSent();
-                        copy(r.taskVector(), offline.resolve(MergeConfigs.contribution(e.nodeId())));
+                        asTaskVector(r, models.resolve("base"), offline.resolve(MergeConfigs.contribution(e.nodeId())));
                     }
                 }
                 admin.post("/api/v1/rounds/" + id + "/trigger", null);
@@ -130,10 +131,17 @@ public final class FederatedDemo {
         }
     }
 
-    private static void copy(Path from, Path to) {
+    /** What the hub stores for an upload: an XOR-coded one decoded with the base, as the hub decodes it. */
+    private static void asTaskVector(Contributor.Result r, Path base, Path to) {
         try {
             Files.createDirectories(to.getParent());
-            Files.copy(from, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            if (r.manifest().getKind().equals("xor_delta")) {
+                try (Checkpoint b = Checkpoint.open(base)) {
+                    new XorDeltaDecoder().decode(b, r.taskVector(), to);
+                }
+            } else {
+                Files.copy(r.taskVector(), to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -90,7 +90,8 @@ class AdapterFederationTest {
                 }
             }
         }
-        assertThat(Files.size(adapters.getFirst().resolve(LoraAdapter.WEIGHTS_FILE))).isLessThan(denseBytes / 4);
+        // the dense fine-tune travels XOR-coded against the base: fewer bytes than the fine-tune itself
+        assertThat(denseBytes).isLessThan(Files.size(fx.models.resolve("hospital-3").resolve("model.safetensors")));
         hub.admin().post("/api/v1/rounds/" + round + "/trigger", null);
         hub.admin().awaitRound(round, "PUBLISHED", java.time.Duration.ofSeconds(60));
 

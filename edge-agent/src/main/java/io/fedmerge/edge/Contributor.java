@@ -8,6 +8,7 @@ import io.fedmerge.core.io.Checkpoint;
 import io.fedmerge.core.io.CheckpointDigest;
 import io.fedmerge.core.plan.MergeProgress;
 import io.fedmerge.core.taskvector.TaskVectorBuilder;
+import io.fedmerge.core.taskvector.XorDeltaEncoder;
 import io.fedmerge.core.tensor.DType;
 import io.fedmerge.proto.v1.TaskVectorManifest;
 import java.io.IOException;
@@ -23,10 +24,12 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Builds this hospital's task vector with merge-core (only deltas leave the hospital, never data) and uploads it.
- * The task vector is kept in the work directory under a fingerprint of the base and the fine-tune (file names,
- * sizes and modification times: cheap, unlike hashing 14 GB), so a retried contribution does not rebuild it and a
- * changed fine-tune never reuses a stale one.
+ * Builds this hospital's contribution with merge-core (only weights leave the hospital, never data) and uploads it:
+ * a fine-tune XOR-coded against the base (fedmerge-xor-v1, lossless and smaller than the fine-tune; or, for hubs
+ * that predate it, the float32 task vector), or a LoRA adapter as it is. The encoded file is kept in the work
+ * directory under a fingerprint of the base and the fine-tune (file names, sizes and modification times: cheap,
+ * unlike hashing 14 GB), so a retried contribution does not rebuild it and a changed fine-tune never reuses a stale
+ * one.
  */
 public final class Contributor {
     public record Result(Path taskVector, TaskVectorManifest manifest, HubClient.Uploaded upload) {}
@@ -36,19 +39,46 @@ public final class Contributor {
         void update(long totalBytes, long bytesDone);
     }
 
+    /** How a fine-tune travels: XOR-coded against the base (lossless, smaller than the fine-tune) or float32 Δ. */
+    public enum Encoding { XOR, F32 }
+
+    private final Encoding encoding;
+
+    public Contributor(Encoding encoding) {
+        this.encoding = encoding;
+    }
+
+    public Contributor() {
+        this(Encoding.XOR);
+    }
+
     public Result contribute(HubClient hub, String roundId, Path base, Path finetuned, Path workDir,
             Progress progress) {
         try {
             Files.createDirectories(workDir);
             String prefix = "round-" + roundId + "-";
-            Path tv = workDir.resolve(prefix + fingerprint(base, finetuned) + ".safetensors");
-            if (!Files.exists(tv)) {
-                deleteStale(workDir, prefix);
-                new TaskVectorBuilder().build(base, finetuned, tv, DType.F32, MergeProgress.NONE);
+            String key = prefix + fingerprint(base, finetuned);
+            Path file = workDir.resolve(key + (encoding == Encoding.XOR ? ".fmxor" : ".safetensors"));
+            TaskVectorManifest manifest;
+            if (encoding == Encoding.XOR) {
+                String digest;
+                try (Checkpoint b = Checkpoint.open(base)) {
+                    digest = baseDigest(workDir, base, b);
+                }
+                if (!Files.exists(file)) {
+                    deleteStale(workDir, prefix);
+                    new XorDeltaEncoder().encode(base, finetuned, file, digest);
+                }
+                manifest = Manifests.ofXorCoded(file, base, digest);
+            } else {
+                if (!Files.exists(file)) {
+                    deleteStale(workDir, prefix);
+                    new TaskVectorBuilder().build(base, finetuned, file, DType.F32, MergeProgress.NONE);
+                }
+                manifest = Manifests.of(file);
             }
-            TaskVectorManifest manifest = Manifests.of(tv);
-            return new Result(tv, manifest, hub.upload(roundId, tv, manifest,
-                    done -> progress.update(manifest.getTotalBytes(), done)));
+            TaskVectorManifest m = manifest;
+            return new Result(file, m, hub.upload(roundId, file, m, done -> progress.update(m.getTotalBytes(), done)));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the task vector in " + workDir, e);
         }

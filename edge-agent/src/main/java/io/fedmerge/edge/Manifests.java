@@ -36,6 +36,31 @@ public final class Manifests {
         }
     }
 
+    /**
+     * For a fine-tune XOR-coded against the base: the file's size and SHA-256, and the float32 task vector it
+     * decodes to (the base's tensors), which is what the hub validates before any byte.
+     */
+    public static TaskVectorManifest ofXorCoded(Path encoded, Path basePath, String baseDigest) {
+        try (Checkpoint base = Checkpoint.open(basePath)) {
+            TaskVectorManifest.Builder b = TaskVectorManifest.newBuilder().setKind("xor_delta")
+                    .setBaseDigest(baseDigest).setTotalBytes(Files.size(encoded)).setSha256(sha256(encoded))
+                    .setProvenance(TaskVectorProvenance.newBuilder().setMethod("dense").setDensity(1.0)
+                            .setStoredDtype("F32").setProducer(TaskVectorFormat.PRODUCER_VALUE));
+            for (String name : base.tensorNames()) {
+                TensorInfo t = base.info(name);
+                TensorSpec.Builder s = TensorSpec.newBuilder().setName(name).setDtype("F32")
+                        .setByteLength(t.elementCount() * 4);
+                for (long d : t.shape()) {
+                    s.addShape(d);
+                }
+                b.addTensors(s);
+            }
+            return b.build();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + encoded, e);
+        }
+    }
+
     /** For a PEFT adapter: its weights file's tensors, its config verbatim, and the digest of the base it fits. */
     public static TaskVectorManifest ofAdapter(Path adapterDir, String baseDigest) {
         Path weights = adapterDir.resolve(LoraAdapter.WEIGHTS_FILE);

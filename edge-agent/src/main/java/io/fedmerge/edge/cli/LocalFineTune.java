@@ -14,8 +14,10 @@ final class LocalFineTune {
             description = "This hospital's PEFT LoRA adapter directory (sent as it is, not as a dense task vector).")
     Path adapter;
 
-    Contributor.Result contribute(HubClient hub, String round, Path base, Path work, Contributor.Progress progress) {
-        return adapter != null ? new Contributor().contributeAdapter(hub, round, base, adapter, work, progress)
-                : new Contributor().contribute(hub, round, base, finetuned, work, progress);
+    Contributor.Result contribute(HubClient hub, String round, Path base, Path work, Contributor.Encoding encoding,
+            Contributor.Progress progress) {
+        Contributor c = new Contributor(encoding);
+        return adapter != null ? c.contributeAdapter(hub, round, base, adapter, work, progress)
+                : c.contribute(hub, round, base, finetuned, work, progress);
     }
 }

@@ -47,6 +47,11 @@ final class WatchCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     LocalFineTune fineTune;
 
+    @Option(names = "--encoding", defaultValue = "XOR", description = "How a fine-tune is sent: XOR (lossless,"
+            + " XOR-coded against the base and compressed: smaller than the fine-tune) or F32 (the float32 task"
+            + " vector, twice a bf16 model: for hubs older than fedmerge-xor-v1). Default: ${DEFAULT-VALUE}.")
+    Contributor.Encoding encoding;
+
     @Option(names = "--models", defaultValue = "fedmerge-models",
             description = "Where consolidated models are installed (one directory per round).")
     Path models;
@@ -162,7 +167,7 @@ final class WatchCommand implements Callable<Integer> {
         if (now.hasContribution()) {
             return;
         }
-        Contributor.Result r = fineTune.contribute(hub, id, base, work, (size, done) -> { });
+        Contributor.Result r = fineTune.contribute(hub, id, base, work, encoding, (size, done) -> { });
         System.out.printf("round %s: contributed %.1f MB%n", id, r.manifest().getTotalBytes() / 1e6);
     }
 

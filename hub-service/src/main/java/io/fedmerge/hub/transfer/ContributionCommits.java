@@ -5,9 +5,11 @@ import io.fedmerge.core.io.Checkpoint;
 import io.fedmerge.core.io.FileHashes;
 import io.fedmerge.core.io.TaskVectorFormat;
 import io.fedmerge.core.io.TensorInfo;
+import io.fedmerge.core.taskvector.XorDeltaDecoder;
 import io.fedmerge.core.tensor.FloatCodec;
 import io.fedmerge.hub.AuditLog;
 import io.fedmerge.hub.HubException;
+import io.fedmerge.hub.HubProperties;
 import io.fedmerge.hub.metrics.HubMetrics;
 import io.fedmerge.hub.model.BaseModel;
 import io.fedmerge.hub.model.BaseModelRegistry;
@@ -16,9 +18,11 @@ import io.fedmerge.hub.round.Round;
 import io.fedmerge.hub.round.RoundState;
 import io.fedmerge.hub.round.RoundStore;
 import io.fedmerge.hub.storage.BlobStore;
+import io.fedmerge.hub.storage.DiskSpace;
 import io.fedmerge.proto.v1.TensorSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,9 +49,14 @@ class ContributionCommits {
     private final HubMetrics metrics;
     private final AuditLog audit;
     private final TransactionTemplate tx;
+    private final DiskSpace disk;
+    private final Path decodeDir;
 
     ContributionCommits(UploadStore uploads, UploadService sessions, RoundStore rounds, BaseModelRegistry bases,
-            BlobStore blobs, HubMetrics metrics, AuditLog audit, TransactionTemplate tx) {
+            BlobStore blobs, HubMetrics metrics, AuditLog audit, TransactionTemplate tx, DiskSpace disk,
+            HubProperties properties) {
+        this.disk = disk;
+        this.decodeDir = properties.dataDir().resolve("work").resolve("decode").toAbsolutePath();
         this.uploads = uploads;
         this.sessions = sessions;
         this.rounds = rounds;
@@ -95,8 +104,13 @@ class ContributionCommits {
                 throw new HubException(HubException.Kind.DATA_LOSS, "bad_checksum", "received bytes have SHA-256 "
                         + actual + ", not the declared " + u.sha256() + "; the upload was discarded, send it again");
             }
-            verifyContent(u, staged.path(), bases.require(round.baseModelId()));
-            blobs.promote(u.partialKey(), u.contributionKey(), staged.path());
+            BaseModel base = bases.require(round.baseModelId());
+            if (u.isXorCoded()) {
+                commitDecoded(u, staged.path(), base);
+            } else {
+                verifyContent(u, staged.path(), base);
+                blobs.promote(u.partialKey(), u.contributionKey(), staged.path());
+            }
         }
         List<Upload> replaced = new ArrayList<>();
         Upload committed;
@@ -146,6 +160,30 @@ class ContributionCommits {
     private void discard(Upload u) {
         uploads.endIfUploading(u.id(), Upload.State.SUPERSEDED);
         sessions.deletePartial(u);
+    }
+
+    /**
+     * An XOR-coded contribution is decoded here, where the base is, into the float32 task vector it stands for
+     * (byte for byte what the edge's TaskVectorBuilder would have sent), which is then checked and stored like one.
+     */
+    private void commitDecoded(Upload u, Path encoded, BaseModel base) throws IOException {
+        long decodedBytes = u.manifest().getTensorsList().stream().mapToLong(TensorSpec::getByteLength).sum();
+        disk.requireRoomFor(decodedBytes, "decoding upload " + u.id());
+        Files.createDirectories(decodeDir);
+        Path decoded = decodeDir.resolve(u.id() + ".safetensors");
+        try (Checkpoint b = Checkpoint.open(bases.location(base))) {
+            new XorDeltaDecoder().decode(b, encoded, decoded);
+        } catch (FedmergeException e) {
+            discard(u);
+            throw HubException.invalid("bad_file", e.getMessage());
+        }
+        try {
+            verifyContent(u, decoded, base);
+            blobs.put(u.contributionKey(), decoded);
+            blobs.delete(u.partialKey());
+        } finally {
+            Files.deleteIfExists(decoded);
+        }
     }
 
     /** Parses the file as safetensors, matches it to the manifest and base, and scans every value for NaN/Inf. */

@@ -25,6 +25,7 @@ import java.util.Set;
 final class ManifestCheck {
     static final String KIND_TASK_VECTOR = "task_vector";
     static final String KIND_LORA_ADAPTER = "lora_adapter";
+    static final String KIND_XOR_DELTA = "xor_delta";
     private static final int MAX_CONFIG_CHARS = 1 << 16;
 
     private ManifestCheck() {}
@@ -48,10 +49,11 @@ final class ManifestCheck {
         }
         String kind = m.getKind().isEmpty() ? KIND_TASK_VECTOR : m.getKind();
         switch (kind) {
-            case KIND_TASK_VECTOR -> checkTaskVector(m, base);
+            case KIND_TASK_VECTOR -> checkTaskVector(m, base, true);
+            case KIND_XOR_DELTA -> checkTaskVector(m, base, false);
             case KIND_LORA_ADAPTER -> checkAdapter(m, base);
             default -> throw HubException.invalid("bad_manifest", "manifest kind '" + kind + "' is unknown; expected "
-                    + KIND_TASK_VECTOR + " or " + KIND_LORA_ADAPTER);
+                    + KIND_TASK_VECTOR + ", " + KIND_XOR_DELTA + " or " + KIND_LORA_ADAPTER);
         }
     }
 
@@ -59,8 +61,11 @@ final class ManifestCheck {
         return KIND_LORA_ADAPTER.equals(m.getKind());
     }
 
-    /** Dense deltas: exactly the base's tensors with the base's shapes, F32 or BF16. */
-    private static void checkTaskVector(TaskVectorManifest m, BaseModel base) {
+    /**
+     * Dense deltas: exactly the base's tensors with the base's shapes, F32 or BF16. An XOR-coded upload declares the
+     * task vector it decodes to; its own size is smaller, so only a plain task vector's size is checked against them.
+     */
+    private static void checkTaskVector(TaskVectorManifest m, BaseModel base, boolean sizeIsTheTensors) {
         if (!m.getAdapterConfigJson().isEmpty()) {
             throw HubException.invalid("bad_manifest", "a task_vector manifest carries no adapter_config_json");
         }
@@ -106,7 +111,9 @@ final class ManifestCheck {
             throw HubException.invalid("missing_tensor", "task vector lacks tensor(s) " + missing
                     + " of base '" + base.name() + "'");
         }
-        checkTotal(m, dataBytes);
+        if (sizeIsTheTensors) {
+            checkTotal(m, dataBytes);
+        }
     }
 
     /**

@@ -18,6 +18,11 @@ public record Upload(String id, String roundId, String nodeId, String sha256, lo
         return ManifestCheck.isAdapter(manifest);
     }
 
+    /** Whether the bytes are a fine-tune XOR-coded against the base (fedmerge-xor-v1), decoded at commit. */
+    public boolean isXorCoded() {
+        return ManifestCheck.KIND_XOR_DELTA.equals(manifest.getKind());
+    }
+
     String partialKey() {
         return "rounds/" + roundId + "/uploads/" + id;
     }

@@ -98,7 +98,7 @@ public final class TaskVectorBuilder {
         }
     }
 
-    private static Map<String, String> metadata(String digest, DType dtype, List<String> warnings) {
+    static Map<String, String> metadata(String digest, DType dtype, List<String> warnings) {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
         meta.put(TaskVectorFormat.FORMAT, TaskVectorFormat.FORMAT_VALUE);

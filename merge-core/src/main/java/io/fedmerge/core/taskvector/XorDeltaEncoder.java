@@ -1,0 +1,135 @@
+package io.fedmerge.core.taskvector;
+
+import com.github.luben.zstd.Zstd;
+import io.fedmerge.core.FedmergeException;
+import io.fedmerge.core.io.Checkpoint;
+import io.fedmerge.core.io.CheckpointDigest;
+import io.fedmerge.core.io.TensorInfo;
+import io.fedmerge.core.plan.TensorSetCheck;
+import io.fedmerge.core.tensor.DType;
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Writes a fine-tune as {@link XorDeltaFormat fedmerge-xor-v1} against its base, chunk by chunk from the mapped
+ * checkpoints (one chunk of each in memory), under a temporary name renamed when complete.
+ */
+public final class XorDeltaEncoder {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    public record Result(Path file, String baseDigest, long bytes, long finetunedBytes, List<String> warnings) {}
+
+    public Result encode(Path basePath, Path finetunedPath, Path out) {
+        return encode(basePath, finetunedPath, out, null);
+    }
+
+    /** @param baseDigest the base's digest when the caller already knows it (it costs a full read), else null */
+    public Result encode(Path basePath, Path finetunedPath, Path out, String baseDigest) {
+        if (Files.exists(out)) {
+            throw new FedmergeException("output " + out + " already exists; choose a new file name");
+        }
+        try (Checkpoint base = Checkpoint.open(basePath); Checkpoint tuned = Checkpoint.open(finetunedPath)) {
+            List<String> warnings = TensorSetCheck.check(base, tuned, "fine-tuned model " + finetunedPath, true);
+            String digest = baseDigest != null ? baseDigest : CheckpointDigest.of(base);
+            Path partial = out.resolveSibling("." + out.getFileName() + ".partial");
+            long tunedBytes = 0;
+            try (OutputStream file = Files.newOutputStream(partial);
+                    DataOutputStream o = new DataOutputStream(new BufferedOutputStream(file, 1 << 20))) {
+                o.write(XorDeltaFormat.MAGIC);
+                byte[] header = header(base, tuned, digest, warnings);
+                o.writeInt(Integer.reverseBytes(header.length));
+                o.write(header);
+                for (String name : base.tensorNames()) {
+                    tunedBytes += encodeTensor(base, tuned, name, o);
+                }
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(partial);
+                throw e;
+            }
+            Files.move(partial, out, StandardCopyOption.ATOMIC_MOVE);
+            return new Result(out, digest, Files.size(out), tunedBytes, warnings);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + out, e);
+        }
+    }
+
+    private static byte[] header(Checkpoint base, Checkpoint tuned, String digest, List<String> warnings) {
+        ObjectNode h = JSON.createObjectNode();
+        h.put("format", "fedmerge-xor-v1");
+        h.put("base_digest", digest);
+        h.put("chunk_elements", XorDeltaFormat.CHUNK_ELEMENTS);
+        ObjectNode meta = h.putObject("metadata");
+        TaskVectorBuilder.metadata(digest, DType.F32, warnings).forEach(meta::put);
+        for (String name : base.tensorNames()) {
+            ObjectNode t = h.withArray("tensors").addObject();
+            t.put("name", name);
+            t.put("dtype", tuned.info(name).dtype().name());
+            t.put("elements", base.info(name).elementCount());
+            t.put("xor", tuned.info(name).dtype() == base.info(name).dtype());
+        }
+        return JSON.writeValueAsString(h).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** @return the fine-tune's stored bytes of this tensor that were encoded */
+    private static long encodeTensor(Checkpoint base, Checkpoint tuned, String name, DataOutputStream o)
+            throws IOException {
+        TensorInfo b = base.info(name);
+        DType dtype = tuned.info(name).dtype();
+        boolean xor = dtype == b.dtype();
+        int width = dtype.byteSize();
+        long n = b.elementCount();
+        byte[] bits = new byte[(int) Math.min(n, XorDeltaFormat.CHUNK_ELEMENTS) * width];
+        byte[] plane = new byte[(int) Math.min(n, XorDeltaFormat.CHUNK_ELEMENTS)];
+        byte[] scratch = new byte[(int) Zstd.compressBound(plane.length)];
+        for (long first = 0; first < n; first += XorDeltaFormat.CHUNK_ELEMENTS) {
+            int len = (int) Math.min(XorDeltaFormat.CHUNK_ELEMENTS, n - first);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment t = tuned.mapElements(name, first, len, arena).segment();
+                MemorySegment.copy(t, ValueLayout.JAVA_BYTE, 0, bits, 0, len * width);
+                if (xor) {
+                    MemorySegment s = base.mapElements(name, first, len, arena).segment();
+                    for (int i = 0; i < len * width; i++) {
+                        bits[i] ^= s.get(ValueLayout.JAVA_BYTE, i);
+                    }
+                }
+            }
+            for (int k = 0; k < width; k++) {
+                for (int i = 0; i < len; i++) {
+                    plane[i] = bits[i * width + k];
+                }
+                writePlane(o, plane, len, scratch);
+            }
+        }
+        return n * width;
+    }
+
+    /** A plane zstd-compressed into {@code scratch}, or raw when compression does not make it smaller. */
+    private static void writePlane(DataOutputStream o, byte[] plane, int len, byte[] scratch) throws IOException {
+        long size = Zstd.compressByteArray(scratch, 0, scratch.length, plane, 0, len, XorDeltaFormat.LEVEL);
+        if (Zstd.isError(size)) {
+            throw new IllegalStateException("zstd: " + Zstd.getErrorName(size));
+        }
+        if (size < len) {
+            o.writeByte(XorDeltaFormat.ZSTD);
+            o.writeInt(Integer.reverseBytes((int) size));
+            o.write(scratch, 0, (int) size);
+        } else {
+            o.writeByte(XorDeltaFormat.RAW);
+            o.writeInt(Integer.reverseBytes(len));
+            o.write(plane, 0, len);
+        }
+    }
+}
