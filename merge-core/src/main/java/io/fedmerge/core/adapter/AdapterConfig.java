@@ -27,6 +27,7 @@ import tools.jackson.databind.node.ObjectNode;
  * @param targetRegex the regex form of {@code target_modules} (full match), or "all-linear", or null
  * @param layersToTransform the layer indices LoRA was restricted to, empty for all
  * @param json the file's text as parsed, re-written into merged adapters and manifests
+ * @param source the file it came from, named in messages
  */
 public record AdapterConfig(
         int r,
@@ -40,7 +41,8 @@ public record AdapterConfig(
         Set<Integer> layersToTransform,
         List<String> modulesToSave,
         String baseModelNameOrPath,
-        ObjectNode json) {
+        ObjectNode json,
+        Path source) {
 
     public static final String FILE = "adapter_config.json";
     private static final JsonMapper MAPPER = JsonMapper.builder().build();
@@ -130,7 +132,7 @@ public record AdapterConfig(
         }
         return new AdapterConfig(r, alpha, o.path("use_rslora").asBoolean(false),
                 o.path("fan_in_fan_out").asBoolean(false), targets, regex, ranks, alphas, layers, save,
-                o.path("base_model_name_or_path").asString(""), o);
+                o.path("base_model_name_or_path").asString(""), o, file);
     }
 
     /**
@@ -173,7 +175,8 @@ public record AdapterConfig(
     /** Whether {@code target_modules} names {@code module} (PEFT: exact or dotted suffix; regex: full match). */
     public boolean targets(String module) {
         if (targetRegex != null) {
-            return targetRegex.equals("all-linear") || Pattern.matches(targetRegex, module);
+            return targetRegex.equals("all-linear")
+                    || BoundedMatch.matches(targetRegex, module, source, "target_modules");
         }
         for (String name : targetModules) {
             if (module.equals(name) || module.endsWith("." + name)) {
@@ -202,9 +205,9 @@ public record AdapterConfig(
         return false;
     }
 
-    private static String patternFor(Set<String> patterns, String module) {
+    private String patternFor(Set<String> patterns, String module) {
         for (String p : patterns) {
-            if (Pattern.matches("(.*\\.)?(" + p + ")", module)) {
+            if (BoundedMatch.matches("(.*\\.)?(" + p + ")", module, source, "pattern")) {
                 return p;
             }
         }

@@ -1,6 +1,7 @@
 package io.fedmerge.core.taskvector;
 
 import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdException;
 import io.fedmerge.core.FedmergeException;
 import io.fedmerge.core.io.Checkpoint;
 import io.fedmerge.core.io.FileTrees;
@@ -192,7 +193,12 @@ public final class XorDeltaDecoder {
         }
         byte[] packed = new byte[stored];
         in.readFully(packed);
-        long size = Zstd.decompressByteArray(plane, 0, len, packed, 0, stored);
+        long size;
+        try {
+            size = Zstd.decompressByteArray(plane, 0, len, packed, 0, stored);
+        } catch (ZstdException e) {
+            throw bad(encoded, where + ": the zstd plane is corrupt (" + e.getMessage() + ")");
+        }
         if (Zstd.isError(size) || size != len) {
             throw bad(encoded, where + ": the zstd plane " + (Zstd.isError(size) ? "is corrupt ("
                     + Zstd.getErrorName(size) + ")" : "holds " + size + " bytes, expected " + len));

@@ -2,10 +2,12 @@ package io.fedmerge.core.adapter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -117,6 +119,25 @@ class LoraAdapterTest {
         PeftFixture negative = plain();
         negative.config().put("r", -4);
         assertRefused(negative, "negative", "r must be a positive integer");
+    }
+
+    @Test
+    void aCatastrophicallyBacktrackingPatternIsRefusedInsteadOfStallingTheReader() {
+        // ((a*)*)*b against 40 a's backtracks for hours in java.util.regex (28 a's: 18 s on JDK 25); a hub parses
+        // such configs, and module names, from the network
+        String module = "a".repeat(40);
+        PeftFixture f = new PeftFixture(4, 8).lora(module, 8, 8, 4, 2, false, false, 1);
+        f.config().putObject("rank_pattern").put("((a*)*)*b", 2);
+        Path d = f.write(dir.resolve("redos"));
+        // a hang guard, not a speed check: bounded matching refuses in milliseconds
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> assertThatThrownBy(() -> LoraAdapter.open(d))
+                .isInstanceOf(InvalidAdapterException.class)
+                .hasMessageContaining("((a*)*)*b)' takes too long to match module '" + module + "'"));
+        PeftFixture target = new PeftFixture(4, 8).lora(module, 8, 8, 4, 2, false, false, 1);
+        target.config().put("target_modules", "(.*a){20}b");
+        Path t = target.write(dir.resolve("redos-target"));
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> assertThatThrownBy(() -> LoraAdapter.open(t))
+                .hasMessageContaining("target_modules '(.*a){20}b' takes too long"));
     }
 
     @Test

@@ -102,6 +102,10 @@ class XorDeltaTest {
         byte[] codec = good.clone();
         codec[firstPlane] = 7;
         assertRefused(m, codec, "chunk at element 0: plane codec 7");
+        byte[] notZstd = good.clone();
+        notZstd[firstPlane] = 1; // claimed as zstd, and its first byte (a zstd frame's magic) broken
+        notZstd[firstPlane + 5] ^= (byte) 0xFF;
+        assertRefused(m, notZstd, "the zstd plane is corrupt");
         byte[] bomb = good.clone();
         ByteBuffer.wrap(bomb, firstPlane + 1, 4).order(ByteOrder.LITTLE_ENDIAN).putInt(Integer.MAX_VALUE);
         assertRefused(m, bomb, "is not a valid plane");
