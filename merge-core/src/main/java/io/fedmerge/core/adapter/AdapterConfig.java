@@ -46,7 +46,7 @@ public record AdapterConfig(
 
     public static final String FILE = "adapter_config.json";
     private static final JsonMapper MAPPER = JsonMapper.builder().build();
-    private static final Pattern LAYER_INDEX = Pattern.compile("\\.(\\d+)(?:\\.|$)");
+    private static final Pattern LAYER_INDEX = Pattern.compile("\\.(\\d{1,9})(?:\\.|$)");
 
     public AdapterConfig {
         targetModules = List.copyOf(targetModules);
@@ -108,11 +108,13 @@ public record AdapterConfig(
         Map<String, Integer> ranks = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : objectOrEmpty(file, o, "rank_pattern").properties()) {
             compile(file, "rank_pattern", e.getKey());
+            compile(file, "rank_pattern", tailPattern(e.getKey()));
             ranks.put(e.getKey(), positiveInt(file, "rank_pattern." + e.getKey(), e.getValue()));
         }
         Map<String, Double> alphas = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : objectOrEmpty(file, o, "alpha_pattern").properties()) {
             compile(file, "alpha_pattern", e.getKey());
+            compile(file, "alpha_pattern", tailPattern(e.getKey()));
             if (!e.getValue().isNumber()) {
                 throw new InvalidAdapterException(file, "alpha_pattern." + e.getKey() + " must be a number");
             }
@@ -120,8 +122,8 @@ public record AdapterConfig(
         }
         Set<Integer> layers = new TreeSet<>();
         JsonNode l = o.path("layers_to_transform");
-        if (l.isIntegralNumber()) {
-            layers.add(l.intValue());
+        if (l.isNumber()) {
+            layers.add(positiveOrZero(file, l));
         } else if (l.isArray()) {
             l.values().forEach(v -> layers.add(positiveOrZero(file, v)));
         }
@@ -207,11 +209,16 @@ public record AdapterConfig(
 
     private String patternFor(Set<String> patterns, String module) {
         for (String p : patterns) {
-            if (BoundedMatch.matches("(.*\\.)?(" + p + ")", module, source, "pattern")) {
+            if (BoundedMatch.matches(tailPattern(p), module, source, "pattern")) {
                 return p;
             }
         }
         return null;
+    }
+
+    /** How PEFT applies a rank/alpha pattern: to the module name's tail at a dot boundary. */
+    private static String tailPattern(String pattern) {
+        return "(.*\\.)?(" + pattern + ")";
     }
 
     private static void refuseIf(Path file, boolean condition, String problem) {

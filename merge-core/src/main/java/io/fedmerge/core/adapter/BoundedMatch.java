@@ -2,6 +2,7 @@ package io.fedmerge.core.adapter;
 
 import java.nio.file.Path;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * Regex matching with a work budget. target_modules, rank_pattern and alpha_pattern are regular expressions from
@@ -18,6 +19,9 @@ final class BoundedMatch {
     static boolean matches(String regex, String input, Path where, String field) {
         try {
             return Pattern.compile(regex).matcher(new Budgeted(input, new int[] {BUDGET})).matches();
+        } catch (PatternSyntaxException e) {
+            throw new InvalidAdapterException(where, field + " '" + regex + "' is not a valid regular expression: "
+                    + e.getDescription());
         } catch (BudgetExceeded e) {
             throw new InvalidAdapterException(where, field + " '" + regex + "' takes too long to match module '"
                     + input + "' (catastrophic backtracking); simplify the pattern");
