@@ -149,13 +149,7 @@ public final class AdapterDelta implements DeltaSource {
             int row = (int) (e / cols);
             int col = (int) (e % cols);
             int seg = Math.min(len - i, cols - col);
-            for (int k = 0; k < r; k++) {
-                float coefficient = rowFactor[row * r + k];
-                int c = k * cols + col;
-                for (int j = 0; j < seg; j++) {
-                    dst[i + j] += coefficient * colFactor[c + j];
-                }
-            }
+            LoraKernel.addRowProduct(rowFactor, row * r, r, colFactor, cols, col, dst, i, seg);
             i += seg;
             e += seg;
         }
