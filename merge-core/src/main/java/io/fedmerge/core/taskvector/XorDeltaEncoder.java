@@ -1,6 +1,5 @@
 package io.fedmerge.core.taskvector;
 
-import com.github.luben.zstd.Zstd;
 import io.fedmerge.core.FedmergeException;
 import io.fedmerge.core.io.Checkpoint;
 import io.fedmerge.core.io.CheckpointDigest;
@@ -68,7 +67,7 @@ public final class XorDeltaEncoder {
 
     private static byte[] header(Checkpoint base, Checkpoint tuned, String digest, List<String> warnings) {
         ObjectNode h = JSON.createObjectNode();
-        h.put("format", "fedmerge-xor-v1");
+        h.put("format", XorDeltaFormat.NAME);
         h.put("base_digest", digest);
         h.put("chunk_elements", XorDeltaFormat.CHUNK_ELEMENTS);
         ObjectNode meta = h.putObject("metadata");
@@ -93,7 +92,7 @@ public final class XorDeltaEncoder {
         long n = b.elementCount();
         byte[] bits = new byte[(int) Math.min(n, XorDeltaFormat.CHUNK_ELEMENTS) * width];
         byte[] plane = new byte[(int) Math.min(n, XorDeltaFormat.CHUNK_ELEMENTS)];
-        byte[] scratch = new byte[(int) Zstd.compressBound(plane.length)];
+        byte[] scratch = BytePlanes.scratch(plane.length);
         for (long first = 0; first < n; first += XorDeltaFormat.CHUNK_ELEMENTS) {
             int len = (int) Math.min(XorDeltaFormat.CHUNK_ELEMENTS, n - first);
             try (Arena arena = Arena.ofConfined()) {
@@ -110,26 +109,9 @@ public final class XorDeltaEncoder {
                 for (int i = 0; i < len; i++) {
                     plane[i] = bits[i * width + k];
                 }
-                writePlane(o, plane, len, scratch);
+                BytePlanes.write(o, plane, len, scratch);
             }
         }
         return n * width;
-    }
-
-    /** A plane zstd-compressed into {@code scratch}, or raw when compression does not make it smaller. */
-    private static void writePlane(DataOutputStream o, byte[] plane, int len, byte[] scratch) throws IOException {
-        long size = Zstd.compressByteArray(scratch, 0, scratch.length, plane, 0, len, XorDeltaFormat.LEVEL);
-        if (Zstd.isError(size)) {
-            throw new IllegalStateException("zstd: " + Zstd.getErrorName(size));
-        }
-        if (size < len) {
-            o.writeByte(XorDeltaFormat.ZSTD);
-            o.writeInt(Integer.reverseBytes((int) size));
-            o.write(scratch, 0, (int) size);
-        } else {
-            o.writeByte(XorDeltaFormat.RAW);
-            o.writeInt(Integer.reverseBytes(len));
-            o.write(plane, 0, len);
-        }
     }
 }

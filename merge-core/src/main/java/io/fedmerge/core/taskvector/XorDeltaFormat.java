@@ -13,7 +13,7 @@ package io.fedmerge.core.taskvector;
  * "FMXOR1\0\0"                    8 bytes
  * u32 header length, header       JSON: base_digest, chunk_elements, metadata (of the task vector it decodes to),
  *                                 tensors [{name, dtype (the fine-tune's), elements, xor}] in the base's order
- * per tensor, per chunk, per plane: u8 codec (0 raw, 1 zstd), u32 stored length, stored bytes
+ * per tensor, per chunk, per plane: u8 codec (0 raw, 1 zstd), u32 stored length, stored bytes ({@link BytePlanes})
  * </pre>
  *
  * Integers are little-endian. Decoding (on the hub, which holds the base) gives exactly the float32 task vector
@@ -21,12 +21,8 @@ package io.fedmerge.core.taskvector;
  */
 public final class XorDeltaFormat {
     static final byte[] MAGIC = {'F', 'M', 'X', 'O', 'R', '1', 0, 0};
+    static final String NAME = "fedmerge-xor-v1";
     public static final int CHUNK_ELEMENTS = 1 << 20;
-    static final int MAX_HEADER_BYTES = 64 << 20;
-    static final byte RAW = 0;
-    static final byte ZSTD = 1;
-    /** zstd level: 3 is zstd's default, fast enough to keep up with a disk on one core. */
-    static final int LEVEL = 3;
 
     private XorDeltaFormat() {}
 }

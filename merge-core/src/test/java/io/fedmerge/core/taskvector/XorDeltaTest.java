@@ -88,7 +88,7 @@ class XorDeltaTest {
 
         assertRefused(m, Arrays.copyOf(good, good.length - 3), "truncated");
         byte[] trailing = Arrays.copyOf(good, good.length + 1);
-        assertRefused(m, trailing, "bytes follow the last plane");
+        assertRefused(m, trailing, "bytes follow the last chunk");
         byte[] magic = good.clone();
         magic[0] = 'X';
         assertRefused(m, magic, "magic bytes");
