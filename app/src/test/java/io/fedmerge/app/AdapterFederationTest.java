@@ -105,13 +105,13 @@ class AdapterFederationTest {
             assertThat(a.manifest().getAdapterHow()).isEqualTo("extracted"); // ties is not linear in the deltas
             assertThat(a.manifest().getAdapterRank()).isEqualTo(6);
         }
-        Path offline = offlineMerge(byNode, "ties", "{weight: 0.6, density: 0.7}", "");
+        Path offline = fx.offlineMerge(byNode, "ties", "{weight: 0.6, density: 0.7}", "");
         try (Checkpoint got = Checkpoint.open(installed); Checkpoint want = Checkpoint.open(offline)) {
             for (String t : want.tensorNames()) {
-                assertThat(read(got, t)).as(t).containsExactly(read(want, t));
+                assertThat(FederationFixture.read(got, t)).as(t).containsExactly(FederationFixture.read(want, t));
             }
         }
-        assertSameAdapter(installedAdapter, offlineMerge(byNode, "ties", "{weight: 0.6, density: 0.7}",
+        assertSameAdapter(installedAdapter, fx.offlineMerge(byNode, "ties", "{weight: 0.6, density: 0.7}",
                 "--rank=6"));
     }
 
@@ -141,7 +141,7 @@ class AdapterFederationTest {
             assertThat(a.manifest().getAdapterHow()).isEqualTo("concatenated");
             assertThat(a.manifest().getAdapterRank()).isEqualTo(8); // 4 + 4
             assertThat(a.manifest().getAdapterRelativeError()).isZero();
-            assertSameAdapter(a.dir(), offlineMerge(byNode, "task_arithmetic", "{weight: 0.5}", "--as-adapter"));
+            assertSameAdapter(a.dir(), fx.offlineMerge(byNode, "task_arithmetic", "{weight: 0.5}", "--as-adapter"));
         }
     }
 
@@ -153,7 +153,7 @@ class AdapterFederationTest {
                 Checkpoint w = Checkpoint.open(want.resolve(LoraAdapter.WEIGHTS_FILE))) {
             assertThat(g.tensorNames()).containsExactlyElementsOf(w.tensorNames());
             for (String t : w.tensorNames()) {
-                assertThat(read(g, t)).as(t).containsExactly(read(w, t));
+                assertThat(FederationFixture.read(g, t)).as(t).containsExactly(FederationFixture.read(w, t));
             }
         }
     }
@@ -208,30 +208,6 @@ class AdapterFederationTest {
         try (Checkpoint b = Checkpoint.open(fx.models.resolve("base"))) {
             return CheckpointDigest.of(b);
         }
-    }
-
-    /** `fedmerge merge` of the same inputs, in the hub's order (by node id), written next to the test's files. */
-    static Path offlineMerge(Map<String, Path> byNode, String method, String params, String adapterFlag)
-            throws IOException {
-        StringBuilder yaml = new StringBuilder("merge_method: " + method + "\nbase_model: "
-                + fx.models.resolve("base").toAbsolutePath() + "\nmodels:\n");
-        for (Path p : byNode.values()) {
-            yaml.append("  - model: ").append(p.toAbsolutePath()).append("\n    parameters: ").append(params)
-                    .append('\n');
-        }
-        Path cfg = Files.writeString(dir.resolve("offline-" + method + ".yml"), yaml + "parameters: {}\n");
-        Path out = dir.resolve("offline-" + method + adapterFlag);
-        CliRun r = adapterFlag.isEmpty() ? CliRun.of("merge", cfg.toString(), out.toString())
-                : adapterFlag.equals("--as-adapter") ? CliRun.of("merge", cfg.toString(), out.toString(), adapterFlag)
-                : CliRun.of("merge", cfg.toString(), out.toString(), "--as-adapter", adapterFlag);
-        assertThat(r.exitCode()).as(r.err()).isZero();
-        return out;
-    }
-
-    static float[] read(Checkpoint c, String name) {
-        float[] v = new float[(int) c.info(name).elementCount()];
-        c.readFloats(name, 0, v.length, v);
-        return v;
     }
 
     static void copyAdapter(Path from, Path to) throws IOException {

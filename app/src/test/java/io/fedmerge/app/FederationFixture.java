@@ -1,6 +1,10 @@
 package io.fedmerge.app;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fedmerge.core.cli.CliRun;
 import io.fedmerge.core.generate.CheckpointGenerator;
+import io.fedmerge.core.io.Checkpoint;
 import io.fedmerge.core.generate.ModelShape;
 import io.fedmerge.core.io.CheckpointWriter;
 import io.fedmerge.core.plan.MergeProgress;
@@ -69,6 +73,30 @@ final class FederationFixture {
     static Path copy(Path from, Path to) throws java.io.IOException {
         Files.createDirectories(to.getParent());
         return Files.copy(from, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** `fedmerge merge` of the given inputs, in the hub's order (by node id), written next to the test's files. */
+    Path offlineMerge(Map<String, Path> byNode, String method, String params, String adapterFlag)
+            throws java.io.IOException {
+        StringBuilder yaml = new StringBuilder("merge_method: " + method + "\nbase_model: "
+                + models.resolve("base").toAbsolutePath() + "\nmodels:\n");
+        for (Path p : byNode.values()) {
+            yaml.append("  - model: ").append(p.toAbsolutePath()).append("\n    parameters: ").append(params)
+                    .append('\n');
+        }
+        Path cfg = Files.writeString(dir.resolve("offline-" + method + ".yml"), yaml + "parameters: {}\n");
+        Path out = dir.resolve("offline-" + method + adapterFlag);
+        CliRun r = adapterFlag.isEmpty() ? CliRun.of("merge", cfg.toString(), out.toString())
+                : adapterFlag.equals("--as-adapter") ? CliRun.of("merge", cfg.toString(), out.toString(), adapterFlag)
+                : CliRun.of("merge", cfg.toString(), out.toString(), "--as-adapter", adapterFlag);
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        return out;
+    }
+
+    static float[] read(Checkpoint c, String name) {
+        float[] v = new float[(int) c.info(name).elementCount()];
+        c.readFloats(name, 0, v.length, v);
+        return v;
     }
 
     /** Hub arguments from several groups (database, storage, TLS...). */

@@ -7,6 +7,8 @@ import io.fedmerge.core.io.AtomicFiles;
 import io.fedmerge.core.io.Checkpoint;
 import io.fedmerge.core.io.CheckpointDigest;
 import io.fedmerge.core.plan.MergeProgress;
+import io.fedmerge.core.taskvector.SparseDeltaEncoder;
+import io.fedmerge.core.taskvector.Sparsification;
 import io.fedmerge.core.taskvector.TaskVectorBuilder;
 import io.fedmerge.core.taskvector.XorDeltaEncoder;
 import io.fedmerge.core.tensor.DType;
@@ -26,7 +28,8 @@ import java.util.stream.Stream;
 /**
  * Builds this hospital's contribution with merge-core (only weights leave the hospital, never data) and uploads it:
  * a fine-tune XOR-coded against the base (fedmerge-xor-v1, lossless and smaller than the fine-tune; or, for hubs
- * that predate it, the float32 task vector), or a LoRA adapter as it is. The encoded file is kept in the work
+ * that predate it, the float32 task vector), its task vector thinned as the hospital chose (fedmerge-sparse-v1,
+ * lossy, opt-in), or a LoRA adapter as it is. The encoded file is kept in the work
  * directory under a fingerprint of the base and the fine-tune (file names, sizes and modification times: cheap,
  * unlike hashing 14 GB), so a retried contribution does not rebuild it and a changed fine-tune never reuses a stale
  * one.
@@ -43,9 +46,16 @@ public final class Contributor {
     public enum Encoding { XOR, F32 }
 
     private final Encoding encoding;
+    private final Sparsification sparsification;
+
+    /** @param sparsification how to thin a fine-tune's task vector before sending it, or null to send it whole */
+    public Contributor(Encoding encoding, Sparsification sparsification) {
+        this.encoding = encoding;
+        this.sparsification = sparsification;
+    }
 
     public Contributor(Encoding encoding) {
-        this.encoding = encoding;
+        this(encoding, null);
     }
 
     public Contributor() {
@@ -58,30 +68,52 @@ public final class Contributor {
             Files.createDirectories(workDir);
             String prefix = "round-" + roundId + "-";
             String key = prefix + fingerprint(base, finetuned);
-            Path file = workDir.resolve(key + (encoding == Encoding.XOR ? ".fmxor" : ".safetensors"));
-            TaskVectorManifest manifest;
-            if (encoding == Encoding.XOR) {
-                String digest;
-                try (Checkpoint b = Checkpoint.open(base)) {
-                    digest = baseDigest(workDir, base, b);
-                }
-                if (!Files.exists(file)) {
-                    deleteStale(workDir, prefix);
-                    new XorDeltaEncoder().encode(base, finetuned, file, digest);
-                }
-                manifest = Manifests.ofXorCoded(file, base, digest);
-            } else {
-                if (!Files.exists(file)) {
-                    deleteStale(workDir, prefix);
-                    new TaskVectorBuilder().build(base, finetuned, file, DType.F32, MergeProgress.NONE);
-                }
-                manifest = Manifests.of(file);
-            }
-            TaskVectorManifest m = manifest;
-            return new Result(file, m, hub.upload(roundId, file, m, done -> progress.update(m.getTotalBytes(), done)));
+            Prepared p = sparsification != null ? sparse(base, finetuned, workDir, prefix, key)
+                    : encoding == Encoding.XOR ? xorCoded(base, finetuned, workDir, prefix, key)
+                    : float32(base, finetuned, workDir, prefix, key);
+            return upload(hub, roundId, p.file(), p.manifest(), progress);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the task vector in " + workDir, e);
         }
+    }
+
+    /** A contribution file in the work directory, and its manifest. */
+    private record Prepared(Path file, TaskVectorManifest manifest) {}
+
+    private Prepared sparse(Path base, Path finetuned, Path workDir, String prefix, String key) throws IOException {
+        Sparsification s = sparsification;
+        Path file = workDir.resolve(key + "-" + s.kind().label() + "-" + s.density() + "-" + s.seed() + ".fmsparse");
+        String digest = baseDigest(workDir, base);
+        if (!Files.exists(file)) {
+            deleteStale(workDir, prefix);
+            new SparseDeltaEncoder().encode(base, finetuned, file, s, digest);
+        }
+        return new Prepared(file, Manifests.ofSparse(file, base, digest, s));
+    }
+
+    private static Prepared xorCoded(Path base, Path finetuned, Path workDir, String prefix, String key)
+            throws IOException {
+        Path file = workDir.resolve(key + ".fmxor");
+        String digest = baseDigest(workDir, base);
+        if (!Files.exists(file)) {
+            deleteStale(workDir, prefix);
+            new XorDeltaEncoder().encode(base, finetuned, file, digest);
+        }
+        return new Prepared(file, Manifests.ofXorCoded(file, base, digest));
+    }
+
+    private static Prepared float32(Path base, Path finetuned, Path workDir, String prefix, String key)
+            throws IOException {
+        Path file = workDir.resolve(key + ".safetensors");
+        if (!Files.exists(file)) {
+            deleteStale(workDir, prefix);
+            new TaskVectorBuilder().build(base, finetuned, file, DType.F32, MergeProgress.NONE);
+        }
+        return new Prepared(file, Manifests.of(file));
+    }
+
+    private static Result upload(HubClient hub, String roundId, Path file, TaskVectorManifest m, Progress progress) {
+        return new Result(file, m, hub.upload(roundId, file, m, done -> progress.update(m.getTotalBytes(), done)));
     }
 
     /**
@@ -92,7 +124,6 @@ public final class Contributor {
             Progress progress) {
         try {
             Files.createDirectories(workDir);
-            String digest;
             try (Checkpoint b = Checkpoint.open(base); LoraAdapter adapter = LoraAdapter.open(adapterDir)) {
                 String mismatch = new AdapterLayout(adapter.modules(), adapter.savedTensors()).mismatch(
                         t -> b.contains(t) ? b.info(t).shape() : null, "adapter " + adapterDir,
@@ -100,26 +131,26 @@ public final class Contributor {
                 if (mismatch != null) {
                     throw new FedmergeException(mismatch + " (base " + base + ")");
                 }
-                digest = baseDigest(workDir, base, b);
             }
-            TaskVectorManifest manifest = Manifests.ofAdapter(adapterDir, digest);
-            Path weights = adapterDir.resolve(LoraAdapter.WEIGHTS_FILE);
-            return new Result(weights, manifest, hub.upload(roundId, weights, manifest,
-                    done -> progress.update(manifest.getTotalBytes(), done)));
+            String digest = baseDigest(workDir, base);
+            return upload(hub, roundId, adapterDir.resolve(LoraAdapter.WEIGHTS_FILE),
+                    Manifests.ofAdapter(adapterDir, digest), progress);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the adapter contribution in " + workDir, e);
         }
     }
 
     /** The base's digest (a full read of it), kept in the work directory under the base's fingerprint. */
-    private static String baseDigest(Path workDir, Path base, Checkpoint opened) throws IOException {
+    private static String baseDigest(Path workDir, Path base) throws IOException {
         Path cached = workDir.resolve("base-" + fingerprint(base) + ".digest");
         if (Files.isRegularFile(cached)) {
             return Files.readString(cached).strip();
         }
-        String digest = CheckpointDigest.of(opened);
-        AtomicFiles.write(cached, digest + "\n", false);
-        return digest;
+        try (Checkpoint b = Checkpoint.open(base)) {
+            String digest = CheckpointDigest.of(b);
+            AtomicFiles.write(cached, digest + "\n", false);
+            return digest;
+        }
     }
 
     /** 16 hex digits of a SHA-256 over every file of the given checkpoints: name, size, last modification. */

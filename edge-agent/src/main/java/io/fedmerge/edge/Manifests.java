@@ -6,6 +6,7 @@ import io.fedmerge.core.io.Checkpoint;
 import io.fedmerge.core.io.FileHashes;
 import io.fedmerge.core.io.TaskVectorFormat;
 import io.fedmerge.core.io.TensorInfo;
+import io.fedmerge.core.taskvector.Sparsification;
 import io.fedmerge.proto.v1.TaskVectorManifest;
 import io.fedmerge.proto.v1.TaskVectorProvenance;
 import io.fedmerge.proto.v1.TensorSpec;
@@ -41,11 +42,22 @@ public final class Manifests {
      * decodes to (the base's tensors), which is what the hub validates before any byte.
      */
     public static TaskVectorManifest ofXorCoded(Path encoded, Path basePath, String baseDigest) {
+        return ofEncoded("xor_delta", encoded, basePath, baseDigest, TaskVectorProvenance.newBuilder()
+                .setMethod("dense").setDensity(1.0));
+    }
+
+    /** For a sparsified task vector (fedmerge-sparse-v1): as XOR-coded, plus how it was thinned. */
+    public static TaskVectorManifest ofSparse(Path encoded, Path basePath, String baseDigest, Sparsification how) {
+        return ofEncoded("sparse_delta", encoded, basePath, baseDigest, TaskVectorProvenance.newBuilder()
+                .setMethod(how.kind().label()).setDensity(how.density()).setSeed(how.seed()));
+    }
+
+    private static TaskVectorManifest ofEncoded(String kind, Path encoded, Path basePath, String baseDigest,
+            TaskVectorProvenance.Builder provenance) {
         try (Checkpoint base = Checkpoint.open(basePath)) {
-            TaskVectorManifest.Builder b = TaskVectorManifest.newBuilder().setKind("xor_delta")
+            TaskVectorManifest.Builder b = TaskVectorManifest.newBuilder().setKind(kind)
                     .setBaseDigest(baseDigest).setTotalBytes(Files.size(encoded)).setSha256(sha256(encoded))
-                    .setProvenance(TaskVectorProvenance.newBuilder().setMethod("dense").setDensity(1.0)
-                            .setStoredDtype("F32").setProducer(TaskVectorFormat.PRODUCER_VALUE));
+                    .setProvenance(provenance.setStoredDtype("F32").setProducer(TaskVectorFormat.PRODUCER_VALUE));
             for (String name : base.tensorNames()) {
                 TensorInfo t = base.info(name);
                 TensorSpec.Builder s = TensorSpec.newBuilder().setName(name).setDtype("F32")

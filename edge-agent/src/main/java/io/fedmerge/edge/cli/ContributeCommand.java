@@ -26,20 +26,19 @@ final class ContributeCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     LocalFineTune fineTune;
 
-    @Option(names = "--encoding", defaultValue = "XOR", description = "How a fine-tune is sent: XOR (lossless,"
-            + " XOR-coded against the base and compressed: smaller than the fine-tune) or F32 (the float32 task"
-            + " vector, twice a bf16 model: for hubs older than fedmerge-xor-v1). Default: ${DEFAULT-VALUE}.")
-    Contributor.Encoding encoding;
+    @Mixin
+    SendOptions send;
 
     @Option(names = "--work", defaultValue = "fedmerge-edge-work", description = "Where task vectors are kept.")
     Path work;
 
     @Override
     public Integer call() {
+        Contributor contributor = fineTune.contributor(send);
         try (HubClient hub = options.client()) {
             long[] total = {0};
             java.util.function.LongConsumer[] bar = {null};
-            Contributor.Result r = fineTune.contribute(hub, round, base, work, encoding, (size, sent) -> {
+            Contributor.Result r = fineTune.contribute(hub, round, base, work, contributor, (size, sent) -> {
                 if (bar[0] == null || total[0] != size) {
                     total[0] = size;
                     bar[0] = Output.progress("upload", size, options.json);

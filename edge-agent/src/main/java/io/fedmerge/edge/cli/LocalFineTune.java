@@ -14,9 +14,13 @@ final class LocalFineTune {
             description = "This hospital's PEFT LoRA adapter directory (sent as it is, not as a dense task vector).")
     Path adapter;
 
-    Contributor.Result contribute(HubClient hub, String round, Path base, Path work, Contributor.Encoding encoding,
+    /** How this contribution is sent; a usage error (before any connection) when the options contradict it. */
+    Contributor contributor(SendOptions send) {
+        return send.contributor(adapter != null);
+    }
+
+    Contributor.Result contribute(HubClient hub, String round, Path base, Path work, Contributor c,
             Contributor.Progress progress) {
-        Contributor c = new Contributor(encoding);
         return adapter != null ? c.contributeAdapter(hub, round, base, adapter, work, progress)
                 : c.contribute(hub, round, base, finetuned, work, progress);
     }

@@ -47,10 +47,8 @@ final class WatchCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     LocalFineTune fineTune;
 
-    @Option(names = "--encoding", defaultValue = "XOR", description = "How a fine-tune is sent: XOR (lossless,"
-            + " XOR-coded against the base and compressed: smaller than the fine-tune) or F32 (the float32 task"
-            + " vector, twice a bf16 model: for hubs older than fedmerge-xor-v1). Default: ${DEFAULT-VALUE}.")
-    Contributor.Encoding encoding;
+    @Mixin
+    SendOptions send;
 
     @Option(names = "--models", defaultValue = "fedmerge-models",
             description = "Where consolidated models are installed (one directory per round).")
@@ -71,6 +69,7 @@ final class WatchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Files.createDirectories(work);
         options.load(); // no configuration is a mistake to report, not an outage to wait out
+        fineTune.contributor(send); // a contradictory --density is a usage error now, not at the first round
         Backoff backoff = new Backoff(Duration.ofSeconds(1), maxBackoff, new SplittableRandom());
         while (!Thread.currentThread().isInterrupted()) {
             try {
@@ -167,7 +166,7 @@ final class WatchCommand implements Callable<Integer> {
         if (now.hasContribution()) {
             return;
         }
-        Contributor.Result r = fineTune.contribute(hub, id, base, work, encoding, (size, done) -> { });
+        Contributor.Result r = fineTune.contribute(hub, id, base, work, fineTune.contributor(send), (size, done) -> { });
         System.out.printf("round %s: contributed %.1f MB%n", id, r.manifest().getTotalBytes() / 1e6);
     }
 

@@ -5,6 +5,7 @@ import io.fedmerge.core.io.Checkpoint;
 import io.fedmerge.core.io.FileHashes;
 import io.fedmerge.core.io.TaskVectorFormat;
 import io.fedmerge.core.io.TensorInfo;
+import io.fedmerge.core.taskvector.SparseDeltaDecoder;
 import io.fedmerge.core.taskvector.XorDeltaDecoder;
 import io.fedmerge.core.tensor.FloatCodec;
 import io.fedmerge.hub.AuditLog;
@@ -105,7 +106,7 @@ class ContributionCommits {
                         + actual + ", not the declared " + u.sha256() + "; the upload was discarded, send it again");
             }
             BaseModel base = bases.require(round.baseModelId());
-            if (u.isXorCoded()) {
+            if (u.isEncoded()) {
                 commitDecoded(u, staged.path(), base);
             } else {
                 verifyContent(u, staged.path(), base);
@@ -128,8 +129,17 @@ class ContributionCommits {
         }
         metrics.contributionCommitted(Duration.between(u.createdAt(), Instant.now()));
         audit.record("node:" + node.id(), "contribution.commit", round.id(), "upload " + u.id() + ", sha256 "
-                + u.sha256());
+                + u.sha256() + lossiness(u));
         return committed;
+    }
+
+    /** ", sparsified (magnitude, density 0.1)" for a contribution the hospital thinned, else nothing. */
+    private static String lossiness(Upload u) {
+        if (!ManifestCheck.KIND_SPARSE_DELTA.equals(u.manifest().getKind())) {
+            return "";
+        }
+        return ", sparsified (" + u.manifest().getProvenance().getMethod() + ", density "
+                + u.manifest().getProvenance().getDensity() + ")";
     }
 
     /** Runs in one transaction holding the round's row lock. */
@@ -163,8 +173,9 @@ class ContributionCommits {
     }
 
     /**
-     * An XOR-coded contribution is decoded here, where the base is, into the float32 task vector it stands for
-     * (byte for byte what the edge's TaskVectorBuilder would have sent), which is then checked and stored like one.
+     * An encoded contribution is decoded here, where the base is, into the float32 task vector it stands for (an
+     * XOR-coded one byte for byte what the edge's TaskVectorBuilder would have sent, a sparse one with zeros where
+     * the hospital dropped values), which is then checked and stored like one.
      */
     private void commitDecoded(Upload u, Path encoded, BaseModel base) throws IOException {
         long decodedBytes = u.manifest().getTensorsList().stream().mapToLong(TensorSpec::getByteLength).sum();
@@ -172,7 +183,11 @@ class ContributionCommits {
         Files.createDirectories(decodeDir);
         Path decoded = decodeDir.resolve(u.id() + ".safetensors");
         try (Checkpoint b = Checkpoint.open(bases.location(base))) {
-            new XorDeltaDecoder().decode(b, encoded, decoded);
+            if (ManifestCheck.KIND_SPARSE_DELTA.equals(u.manifest().getKind())) {
+                new SparseDeltaDecoder().decode(b, encoded, decoded);
+            } else {
+                new XorDeltaDecoder().decode(b, encoded, decoded);
+            }
         } catch (FedmergeException e) {
             discard(u);
             throw HubException.invalid("bad_file", e.getMessage());

@@ -26,6 +26,7 @@ final class ManifestCheck {
     static final String KIND_TASK_VECTOR = "task_vector";
     static final String KIND_LORA_ADAPTER = "lora_adapter";
     static final String KIND_XOR_DELTA = "xor_delta";
+    static final String KIND_SPARSE_DELTA = "sparse_delta";
     private static final int MAX_CONFIG_CHARS = 1 << 16;
 
     private ManifestCheck() {}
@@ -51,9 +52,27 @@ final class ManifestCheck {
         switch (kind) {
             case KIND_TASK_VECTOR -> checkTaskVector(m, base, true);
             case KIND_XOR_DELTA -> checkTaskVector(m, base, false);
+            case KIND_SPARSE_DELTA -> {
+                checkSparsification(m);
+                checkTaskVector(m, base, false);
+            }
             case KIND_LORA_ADAPTER -> checkAdapter(m, base);
             default -> throw HubException.invalid("bad_manifest", "manifest kind '" + kind + "' is unknown; expected "
-                    + KIND_TASK_VECTOR + ", " + KIND_XOR_DELTA + " or " + KIND_LORA_ADAPTER);
+                    + KIND_TASK_VECTOR + ", " + KIND_XOR_DELTA + ", " + KIND_SPARSE_DELTA + " or " + KIND_LORA_ADAPTER);
+        }
+    }
+
+    /** A sparsified contribution says how it was thinned, so merges and audits know what they got. */
+    private static void checkSparsification(TaskVectorManifest m) {
+        String method = m.getProvenance().getMethod();
+        double density = m.getProvenance().getDensity();
+        if (!method.equals("magnitude") && !method.equals("random")) {
+            throw HubException.invalid("bad_manifest", "a sparse_delta manifest's provenance method is '" + method
+                    + "'; expected magnitude or random");
+        }
+        if (!(density > 0 && density <= 1)) {
+            throw HubException.invalid("bad_manifest", "a sparse_delta manifest's density " + density
+                    + " is outside (0, 1]");
         }
     }
 
@@ -62,8 +81,9 @@ final class ManifestCheck {
     }
 
     /**
-     * Dense deltas: exactly the base's tensors with the base's shapes, F32 or BF16. An XOR-coded upload declares the
-     * task vector it decodes to; its own size is smaller, so only a plain task vector's size is checked against them.
+     * Dense deltas: exactly the base's tensors with the base's shapes, F32 or BF16. An encoded upload (XOR-coded,
+     * sparse) declares the task vector it decodes to; its own size is smaller, so only a plain task vector's size is
+     * checked against them.
      */
     private static void checkTaskVector(TaskVectorManifest m, BaseModel base, boolean sizeIsTheTensors) {
         if (!m.getAdapterConfigJson().isEmpty()) {

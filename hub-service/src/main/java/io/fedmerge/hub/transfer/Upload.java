@@ -18,9 +18,13 @@ public record Upload(String id, String roundId, String nodeId, String sha256, lo
         return ManifestCheck.isAdapter(manifest);
     }
 
-    /** Whether the bytes are a fine-tune XOR-coded against the base (fedmerge-xor-v1), decoded at commit. */
-    public boolean isXorCoded() {
-        return ManifestCheck.KIND_XOR_DELTA.equals(manifest.getKind());
+    /**
+     * Whether the bytes are encoded against the base and decoded at commit into the float32 task vector: a fine-tune
+     * XOR-coded (fedmerge-xor-v1) or a sparsified task vector (fedmerge-sparse-v1).
+     */
+    public boolean isEncoded() {
+        return ManifestCheck.KIND_XOR_DELTA.equals(manifest.getKind())
+                || ManifestCheck.KIND_SPARSE_DELTA.equals(manifest.getKind());
     }
 
     String partialKey() {

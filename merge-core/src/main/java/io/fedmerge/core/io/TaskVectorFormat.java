@@ -12,6 +12,10 @@ public final class TaskVectorFormat {
     public static final String VERSION = "fedmerge.format_version";
     public static final String BASE_DIGEST = "fedmerge.base_digest";
     public static final String METHOD = "fedmerge.method";
+    /** Fraction of each tensor kept by an edge-side sparsifier (METHOD "magnitude" or "random"). */
+    public static final String DENSITY = "fedmerge.density";
+    /** Seed of the "random" sparsifier's stream. */
+    public static final String SEED = "fedmerge.seed";
     public static final String STORED_DTYPE = "fedmerge.stored_dtype";
     public static final String PRODUCER = "fedmerge.producer";
     public static final String TRUNCATED = "fedmerge.truncated";
