@@ -2,6 +2,7 @@ package io.fedmerge.app;
 
 import io.fedmerge.core.cli.FedmergeCli;
 import io.fedmerge.edge.cli.EdgeCommand;
+import io.fedmerge.lowrank.cli.AdapterBenchCommand;
 import io.fedmerge.lowrank.cli.ExtractLoraCommand;
 import picocli.CommandLine;
 
@@ -20,6 +21,7 @@ public final class Fedmerge {
         cli.addSubcommand("demo", new DemoCommand());
         cli.addSubcommand("provision-demo", new ProvisionCommand());
         cli.getSubcommands().get("bench").addSubcommand("transfer", new TransferBenchCommand());
+        cli.getSubcommands().get("bench").addSubcommand("adapters", new AdapterBenchCommand());
         return cli;
     }
 
