@@ -7,6 +7,7 @@ import io.fedmerge.edge.EdgeConfig;
 import io.fedmerge.edge.HubClient;
 import io.fedmerge.edge.Manifests;
 import io.fedmerge.edge.ModelInstaller;
+import io.fedmerge.hub.storage.LocalS3;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

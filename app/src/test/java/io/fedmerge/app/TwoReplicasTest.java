@@ -10,6 +10,7 @@ import io.fedmerge.edge.Manifests;
 import io.fedmerge.edge.ModelInstaller;
 import io.fedmerge.hub.round.MergeJobs;
 import io.fedmerge.hub.round.RoundStore;
+import io.fedmerge.hub.storage.LocalS3;
 import io.fedmerge.proto.v1.BeginUploadRequest;
 import io.fedmerge.proto.v1.BeginUploadResponse;
 import io.fedmerge.proto.v1.ContributionServiceGrpc;

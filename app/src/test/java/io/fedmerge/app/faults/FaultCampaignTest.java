@@ -2,7 +2,7 @@ package io.fedmerge.app.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fedmerge.app.LocalS3;
+import io.fedmerge.hub.storage.LocalS3;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

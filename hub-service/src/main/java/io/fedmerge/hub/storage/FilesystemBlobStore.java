@@ -22,8 +22,12 @@ public class FilesystemBlobStore implements BlobStore {
     private final Path root;
 
     FilesystemBlobStore(HubProperties properties) throws IOException {
-        this.root = properties.dataDir().resolve("blobs").toAbsolutePath().normalize();
-        Files.createDirectories(root);
+        this(properties.dataDir().resolve("blobs"));
+    }
+
+    FilesystemBlobStore(Path root) throws IOException {
+        this.root = root.toAbsolutePath().normalize();
+        Files.createDirectories(this.root);
     }
 
     private Path file(String key) {

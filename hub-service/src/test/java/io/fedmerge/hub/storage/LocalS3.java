@@ -1,24 +1,29 @@
-package io.fedmerge.app;
+package io.fedmerge.hub.storage;
 
 import static org.awaitility.Awaitility.await;
 
-import io.fedmerge.hub.storage.S3Clients;
-import io.fedmerge.hub.storage.StorageProperties;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;
 import org.jclouds.blobstore.BlobStoreContext;
+import org.jclouds.blobstore.domain.StorageType;
+import org.jclouds.blobstore.options.ListContainerOptions;
 import org.springframework.util.unit.DataSize;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /** A real S3-compatible server (s3proxy over a directory) on a free loopback port, with signed requests. */
 public final class LocalS3 implements AutoCloseable {
-    static final String ACCESS_KEY = "fedmerge-test";
-    static final String SECRET_KEY = "fedmerge-test-secret";
+    public static final String ACCESS_KEY = "fedmerge-test";
+    public static final String SECRET_KEY = "fedmerge-test-secret";
 
     private final BlobStoreContext context;
     private final int port;
@@ -34,7 +39,7 @@ public final class LocalS3 implements AutoCloseable {
         p.setProperty("jclouds.filesystem.basedir", dir.toAbsolutePath().toString());
         BlobStoreContext context = ContextBuilder.newBuilder("filesystem-nio2").credentials(ACCESS_KEY, SECRET_KEY)
                 .overrides(p).build(BlobStoreContext.class);
-        LocalS3 s3 = new LocalS3(context, EmbeddedHub.freePort());
+        LocalS3 s3 = new LocalS3(context, freePort());
         s3.resume();
         return s3;
     }
@@ -47,22 +52,22 @@ public final class LocalS3 implements AutoCloseable {
     public static LocalS3 startInMemory() throws Exception {
         BlobStoreContext context = ContextBuilder.newBuilder("transient").credentials(ACCESS_KEY, SECRET_KEY)
                 .build(BlobStoreContext.class);
-        LocalS3 s3 = new LocalS3(context, EmbeddedHub.freePort());
+        LocalS3 s3 = new LocalS3(context, freePort());
         s3.resume();
         return s3;
     }
 
     /** The keys stored under {@code prefix} in {@code bucket}, read from the store behind the server. */
-    public java.util.List<String> keys(String bucket, String prefix) {
+    public List<String> keys(String bucket, String prefix) {
         var store = context.getBlobStore();
         if (!store.containerExists(bucket)) {
-            return java.util.List.of();
+            return List.of();
         }
-        java.util.List<String> keys = new java.util.ArrayList<>();
-        var options = org.jclouds.blobstore.options.ListContainerOptions.Builder.prefix(prefix).recursive();
+        List<String> keys = new ArrayList<>();
+        var options = ListContainerOptions.Builder.prefix(prefix).recursive();
         for (var page = store.list(bucket, options); ; page = store.list(bucket, options.afterMarker(
                 page.getNextMarker()))) {
-            page.stream().filter(m -> m.getType() == org.jclouds.blobstore.domain.StorageType.BLOB)
+            page.stream().filter(m -> m.getType() == StorageType.BLOB)
                     .forEach(m -> keys.add(m.getName()));
             if (page.getNextMarker() == null) {
                 return keys;
@@ -71,28 +76,28 @@ public final class LocalS3 implements AutoCloseable {
     }
 
     /** The store goes away (an outage): connections are refused until {@link #resume}. */
-    void pause() throws Exception {
+    public void pause() throws Exception {
         proxy.stop();
     }
 
     /** Serves again on the same port, with the same stored objects. */
-    void resume() throws Exception {
+    public void resume() throws Exception {
         proxy = S3Proxy.builder().blobStore(context.getBlobStore()).endpoint(endpoint())
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).build();
         proxy.start();
         await().atMost(Duration.ofSeconds(10)).until(() -> "STARTED".equals(proxy.getState()));
     }
 
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + port);
     }
 
-    StorageProperties.S3 settings(String bucket, String partSize, boolean createBucket) {
+    public StorageProperties.S3 settings(String bucket, String partSize, boolean createBucket) {
         return new StorageProperties.S3(endpoint(), "us-east-1", bucket, "fedmerge/", ACCESS_KEY, SECRET_KEY, true,
                 DataSize.parse(partSize), createBucket);
     }
 
-    S3Client client() {
+    public S3Client client() {
         return S3Clients.connect(settings("unused", "5MB", false));
     }
 
@@ -102,6 +107,14 @@ public final class LocalS3 implements AutoCloseable {
             "--fedmerge.hub.storage.s3.bucket=" + bucket, "--fedmerge.hub.storage.s3.access-key=" + ACCESS_KEY,
             "--fedmerge.hub.storage.s3.secret-key=" + SECRET_KEY, "--fedmerge.hub.storage.s3.create-bucket=true",
             "--fedmerge.hub.storage.s3.part-size=5MB"};
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port", e);
+        }
     }
 
     @Override

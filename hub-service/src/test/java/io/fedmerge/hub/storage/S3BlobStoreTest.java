@@ -1,12 +1,9 @@
-package io.fedmerge.app;
+package io.fedmerge.hub.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.fedmerge.hub.storage.BlobStore;
-import io.fedmerge.hub.storage.S3BlobStore;
-import io.fedmerge.hub.storage.S3Clients;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
@@ -21,6 +18,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.util.unit.DataSize;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -183,7 +181,7 @@ class S3BlobStoreTest {
                 dir.resolve("staging-2"))).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("no-such-bucket").hasMessageContaining("create-bucket");
         var wrongSecret = new io.fedmerge.hub.storage.StorageProperties.S3(server.endpoint(), "us-east-1", "blobs",
-                "", LocalS3.ACCESS_KEY, "not-the-secret", true, org.springframework.util.unit.DataSize.parse("5MB"),
+                "", LocalS3.ACCESS_KEY, "not-the-secret", true, DataSize.parse("5MB"),
                 false);
         assertThatThrownBy(() -> new S3BlobStore(S3Clients.connect(wrongSecret), wrongSecret,
                 dir.resolve("staging-3"))).isInstanceOf(IllegalStateException.class).hasMessageContaining("403");
