@@ -74,7 +74,8 @@ public final class HubProcess implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new FedmergeException("hub exited with " + process.exitValue() + " at start; see " + log);
+                throw new FedmergeException("hub exited with " + process.exitValue() + " at start; see " + log
+                        + ", which ends with:\n" + tail(log, 15));
             }
             try {
                 admin().get("/api/v1/rounds");
@@ -88,6 +89,16 @@ public final class HubProcess implements AutoCloseable {
         }
         close();
         throw new FedmergeException("hub did not start within " + timeout.toSeconds() + " s; see " + log);
+    }
+
+    /** The last lines of a file, for an error message (a temporary directory may be gone when it is read). */
+    private static String tail(Path file, int lines) {
+        try {
+            List<String> all = Files.readAllLines(file);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(unreadable: " + e.getMessage() + ")";
+        }
     }
 
     private boolean grpcListening() {

@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.stereotype.Component;
 
@@ -21,10 +22,12 @@ import org.springframework.stereotype.Component;
 public class FilesystemBlobStore implements BlobStore {
     private final Path root;
 
+    @Autowired
     FilesystemBlobStore(HubProperties properties) throws IOException {
         this(properties.dataDir().resolve("blobs"));
     }
 
+    /** A store rooted at {@code root} (its own tests). */
     FilesystemBlobStore(Path root) throws IOException {
         this.root = root.toAbsolutePath().normalize();
         Files.createDirectories(this.root);
