@@ -10,7 +10,7 @@ RUN useradd --system --uid 10001 --home-dir /var/lib/fedmerge fedmerge \
 COPY --from=build /src/app/target/lib/ /opt/fedmerge/lib/
 COPY --from=build /src/app/target/fedmerge-app-*.jar /opt/fedmerge/lib/
 # The Vector API is incubating in JDK 25: a jar manifest cannot add the module, the environment can.
-ENV JAVA_TOOL_OPTIONS="--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:MaxRAMPercentage=75"
+ENV JAVA_TOOL_OPTIONS="--add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
 USER fedmerge
 WORKDIR /var/lib/fedmerge
 EXPOSE 8080 8081 9090

@@ -42,7 +42,8 @@ public final class HubProcess implements AutoCloseable {
         String token = env.getOrDefault("FEDMERGE_HUB_ADMIN_TOKEN", io.fedmerge.hub.security.Secrets.newSecret("fma_"));
         String java = ProcessHandle.current().info().command().orElse("java");
         Files.createDirectories(dataDir);
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap, "--add-modules", "jdk.incubator.vector",
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError",
+                "--add-modules", "jdk.incubator.vector",
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 Fedmerge.class.getName(), "hub", "--data-dir", dataDir.toString(), "--port", "" + ports.http(),
                 "--grpc-port", "" + ports.grpc(), "--management.server.port=" + ports.management(),

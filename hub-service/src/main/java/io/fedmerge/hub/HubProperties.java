@@ -24,13 +24,15 @@ import org.springframework.util.unit.DataSize;
  * @param grpc connection limits of the gRPC server beyond Spring gRPC's own keep-alive settings
  * @param disk free space the hub keeps on its data volume
  * @param retention how long the blobs of ended rounds are kept
+ * @param commitConcurrency contributions verified at once (hash, decode, NaN scan; 0 = cores): more commits wait
+ *     their turn, so memory stays bounded however many hospitals commit at the same moment
  */
 @ConfigurationProperties("fedmerge.hub")
 public record HubProperties(Path dataDir, Path modelsRoot, String adminToken, String adminTokenFile,
         DataSize maxUploadBytes, DataSize maxChunkBytes, int keepaliveSeconds, int mergeThreads,
         @DefaultValue("30s") Duration mergeLease, @DefaultValue("1s") Duration mergeCancelCheck,
         @DefaultValue Streams streams, @DefaultValue Grpc grpc, @DefaultValue Disk disk,
-        @DefaultValue Retention retention) {
+        @DefaultValue Retention retention, int commitConcurrency) {
 
     /**
      * @param enabled delete ended rounds' blobs at all
@@ -63,6 +65,11 @@ public record HubProperties(Path dataDir, Path modelsRoot, String adminToken, St
      */
     public record Grpc(@DefaultValue("10s") Duration handshakeTimeout,
             @DefaultValue("32") int maxConcurrentCallsPerConnection) {}
+
+    /** Contributions verified at once. */
+    public int commitsAtOnce() {
+        return commitConcurrency > 0 ? commitConcurrency : Runtime.getRuntime().availableProcessors();
+    }
 
     public int threads() {
         return mergeThreads > 0 ? mergeThreads : Runtime.getRuntime().availableProcessors();

@@ -30,6 +30,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Semaphore;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -52,12 +53,15 @@ class ContributionCommits {
     private final TransactionTemplate tx;
     private final DiskSpace disk;
     private final Path decodeDir;
+    /** Bounds the verifications running at once: each holds decode and scan buffers (tens of MB). */
+    private final Semaphore verifying;
 
     ContributionCommits(UploadStore uploads, UploadService sessions, RoundStore rounds, BaseModelRegistry bases,
             BlobStore blobs, HubMetrics metrics, AuditLog audit, TransactionTemplate tx, DiskSpace disk,
             HubProperties properties) {
         this.disk = disk;
         this.decodeDir = properties.dataDir().resolve("work").resolve("decode").toAbsolutePath();
+        this.verifying = new Semaphore(properties.commitsAtOnce(), true);
         this.uploads = uploads;
         this.sessions = sessions;
         this.rounds = rounds;
@@ -97,6 +101,7 @@ class ContributionCommits {
             throw HubException.precondition("incomplete", "upload holds " + have + " of " + u.totalBytes()
                     + " bytes; send the rest from offset " + have);
         }
+        awaitTurn(u);
         // A local copy for the checks (the store's own file on a filesystem store), released once stored.
         try (BlobStore.Staged staged = blobs.stage(u.partialKey())) {
             String actual = FileHashes.sha256(staged.path());
@@ -112,6 +117,8 @@ class ContributionCommits {
                 verifyContent(u, staged.path(), base);
                 blobs.promote(u.partialKey(), u.contributionKey(), staged.path());
             }
+        } finally {
+            verifying.release();
         }
         List<Upload> replaced = new ArrayList<>();
         Upload committed;
@@ -140,6 +147,17 @@ class ContributionCommits {
         }
         return ", sparsified (" + u.manifest().getProvenance().getMethod() + ", density "
                 + u.manifest().getProvenance().getDensity() + ")";
+    }
+
+    /** Waits for one of the verification slots (hospitals committing at the same moment queue, in order). */
+    private void awaitTurn(Upload u) {
+        try {
+            verifying.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw HubException.unavailable("shutting_down", "the hub stopped before it could verify upload " + u.id()
+                    + "; commit it again");
+        }
     }
 
     /** Runs in one transaction holding the round's row lock. */

@@ -37,7 +37,10 @@ final class EncodedDeltaReader {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     static final int MAX_HEADER_BYTES = 64 << 20;
 
-    /** How one format stores a chunk of a tensor. */
+    /**
+     * How one format stores a chunk of a tensor. A decoder is made for every tensor when the header is checked, so it
+     * allocates its buffers at its first chunk, not before.
+     */
     interface ChunkDecoder {
         /** Fills {@code delta[0, len)} with Δ of elements [first, first + len). */
         void decode(DataInputStream in, long first, int len, float[] delta) throws IOException;
@@ -83,6 +86,7 @@ final class EncodedDeltaReader {
             try (SafetensorsWriter w = new SafetensorsWriter(partial, specs, meta)) {
                 for (int t = 0; t < specs.size(); t++) {
                     decodeTensor(in, base.info(specs.get(t).name()), decoders.get(t), format.chunkElements(), w);
+                    decoders.set(t, null); // its buffers go with it: one tensor's at a time, never the model's
                 }
                 if (in.read() != -1) {
                     throw reader.bad("bytes follow the last chunk of the last tensor");

@@ -46,21 +46,23 @@ public final class SparseDeltaDecoder {
     private static final class Chunks implements EncodedDeltaReader.ChunkDecoder {
         private final TensorInfo b;
         private final EncodedDeltaReader.Reader reader;
-        private final byte[] bitmap;
-        private final byte[] plane;
-        private final int[] bits;
+        private byte[] bitmap;
+        private byte[] plane;
+        private int[] bits;
 
         Chunks(TensorInfo b, EncodedDeltaReader.Reader reader) {
             this.b = b;
             this.reader = reader;
-            int chunk = (int) Math.min(b.elementCount(), SparseDeltaFormat.CHUNK_ELEMENTS);
-            this.bitmap = new byte[(chunk + 7) / 8];
-            this.plane = new byte[chunk];
-            this.bits = new int[chunk];
         }
 
         @Override
         public void decode(DataInputStream in, long first, int len, float[] delta) throws IOException {
+            if (bitmap == null) {
+                int chunk = (int) Math.min(b.elementCount(), SparseDeltaFormat.CHUNK_ELEMENTS);
+                bitmap = new byte[(chunk + 7) / 8];
+                plane = new byte[chunk];
+                bits = new int[chunk];
+            }
             String where = EncodedDeltaReader.where(b.name(), first);
             int bytes = (len + 7) / 8;
             BytePlanes.read(in, bitmap, bytes, where + " (bitmap)", reader::bad);

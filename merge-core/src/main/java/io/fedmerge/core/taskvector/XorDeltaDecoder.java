@@ -66,9 +66,9 @@ public final class XorDeltaDecoder {
         private final DType dtype;
         private final boolean xor;
         private final EncodedDeltaReader.Reader reader;
-        private final byte[] bits;
-        private final byte[] plane;
-        private final float[] values;
+        private byte[] bits;
+        private byte[] plane;
+        private float[] values;
 
         Chunks(Checkpoint base, TensorInfo b, DType dtype, boolean xor, EncodedDeltaReader.Reader reader) {
             this.base = base;
@@ -76,15 +76,17 @@ public final class XorDeltaDecoder {
             this.dtype = dtype;
             this.xor = xor;
             this.reader = reader;
-            int chunk = (int) Math.min(b.elementCount(), XorDeltaFormat.CHUNK_ELEMENTS);
-            this.bits = new byte[chunk * dtype.byteSize()];
-            this.plane = new byte[chunk];
-            this.values = new float[chunk];
         }
 
         @Override
         public void decode(DataInputStream in, long first, int len, float[] delta) throws IOException {
             int width = dtype.byteSize();
+            if (bits == null) {
+                int chunk = (int) Math.min(b.elementCount(), XorDeltaFormat.CHUNK_ELEMENTS);
+                bits = new byte[chunk * width];
+                plane = new byte[chunk];
+                values = new float[chunk];
+            }
             for (int k = 0; k < width; k++) {
                 BytePlanes.read(in, plane, len, EncodedDeltaReader.where(b.name(), first), reader::bad);
                 for (int i = 0; i < len; i++) {
