@@ -22,6 +22,7 @@ import io.fedmerge.edge.HubClient;
 import io.fedmerge.edge.Manifests;
 import io.fedmerge.edge.ModelInstaller;
 import io.fedmerge.edge.RetryPolicy;
+import io.fedmerge.hub.storage.Tmpfs;
 import io.fedmerge.proto.v1.TaskVectorManifest;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -43,11 +44,11 @@ import tools.jackson.databind.JsonNode;
  * Seeded, reproducible fault trials against real hub processes on loopback. Each trial opens a round, two hospitals
  * contribute through a {@link CuttingProxy}, the round is triggered and the model installed, while one fault strikes
  * at a random point: SIGKILL of the hub at a random byte of the uploads, SIGKILL while it merges or publishes,
- * connections cut at random bytes of uploads and download, or (with PostgreSQL) one of two replicas killed
- * mid-upload. After each trial the invariants of docs/RELIABILITY.md are checked and every violation is counted.
+ * connections cut at random bytes of uploads and download, (with PostgreSQL) one of two replicas killed
+ * mid-upload, or (where a tmpfs can be mounted) the hub's data volume filled by another process mid-upload. After each trial the invariants of docs/RELIABILITY.md are checked and every violation is counted.
  */
 final class FaultCampaign implements AutoCloseable {
-    enum Fault { KILL_DURING_UPLOAD, KILL_DURING_MERGE, CONNECTION_CUTS, REPLICA_KILLED }
+    enum Fault { KILL_DURING_UPLOAD, KILL_DURING_MERGE, CONNECTION_CUTS, REPLICA_KILLED, DISK_FULL }
 
     /** What one trial did and what broke; {@code violations} is empty when every invariant held. */
     record Trial(int index, Fault fault, String detail, String state, long resentBytes, long recoveryMillis,
@@ -72,6 +73,10 @@ final class FaultCampaign implements AutoCloseable {
     private final PrintStream log;
     private Hubs single;
     private Hubs replicas;
+    private final Tmpfs disk;
+    private Hubs onSmallDisk;
+    /** The disk-full hub's reserve: what it never hands out, so its database can always write. */
+    static final long DISK_RESERVE = 64L << 20;
 
     /** The keys of the blobs stored under a prefix. */
     interface BlobKeys {
@@ -81,10 +86,12 @@ final class FaultCampaign implements AutoCloseable {
     /**
      * @param replicaArgs settings that make two hubs replicas of one (shared PostgreSQL and S3), or null
      * @param replicaBlobs what the replicas' S3 bucket holds
+     * @param disk a volume of its own for the disk-full trials' hub, or null (then there are none)
      */
     FaultCampaign(Path dir, Map<String, String> replicaEnv, List<String> replicaArgs, BlobKeys replicaBlobs,
-            PrintStream log) throws Exception {
+            Tmpfs disk, PrintStream log) throws Exception {
         this.dir = dir;
+        this.disk = disk;
         this.log = log;
         this.models = dir.resolve("models");
         // 58 MB float32 task vectors: many 1 MiB chunks, so a fault can land anywhere in an upload.
@@ -105,11 +112,23 @@ final class FaultCampaign implements AutoCloseable {
             replicas = Hubs.start("replicas", dir.resolve("replicas"), models, replicaEnv, replicaArgs, 2,
                     replicaBlobs);
         }
+        if (disk != null) {
+            Path blobs = disk.path().resolve("hub-0/blobs");
+            onSmallDisk = Hubs.start("disk", disk.path(), models, Map.of(), List.of(
+                    "--fedmerge.hub.disk.reserve=" + DISK_RESERVE + "B"), 1, prefix -> filesUnder(blobs, prefix));
+        }
     }
 
     List<Fault> faults() {
-        return replicas == null ? List.of(Fault.KILL_DURING_UPLOAD, Fault.KILL_DURING_MERGE, Fault.CONNECTION_CUTS)
-                : List.of(Fault.values());
+        List<Fault> faults = new ArrayList<>(List.of(Fault.KILL_DURING_UPLOAD, Fault.KILL_DURING_MERGE,
+                Fault.CONNECTION_CUTS));
+        if (replicas != null) {
+            faults.add(Fault.REPLICA_KILLED);
+        }
+        if (onSmallDisk != null) {
+            faults.add(Fault.DISK_FULL);
+        }
+        return faults;
     }
 
     /** Trial {@code index} of the campaign seeded {@code seed}: the same pair always replays the same faults. */
@@ -117,7 +136,11 @@ final class FaultCampaign implements AutoCloseable {
         List<Fault> faults = faults();
         Fault fault = faults.get(index % faults.size());
         SplittableRandom random = new SplittableRandom(seed * 1_000_003L + index);
-        Hubs hubs = fault == Fault.REPLICA_KILLED ? replicas : single;
+        Hubs hubs = switch (fault) {
+            case REPLICA_KILLED -> replicas;
+            case DISK_FULL -> onSmallDisk;
+            default -> single;
+        };
         Trial t = new TrialRun(hubs, fault, random, index).run();
         log.printf("trial %d %s %s: %s, resent %d B, recovery %d ms%s%n", index, fault, t.detail(), t.state(),
                 t.resentBytes(), t.recoveryMillis(), t.violations().isEmpty() ? "" : " VIOLATIONS " + t.violations());
@@ -158,11 +181,13 @@ final class FaultCampaign implements AutoCloseable {
             }
             scheduleTransferFault(uploadBytes, Files.size(models.resolve("base/model.safetensors")));
             long resent = 0;
+            int attempts = 0;
             for (int h : hospitals) {
                 EdgeConfig node = hubs.nodes.get(h);
                 try (HubClient c = new HubClient(hubs.proxy.target(), node.credential(), null, null,
                         EDGE_RETRY)) {
                     HubClient.Uploaded u = c.upload(round, taskVectors.get(h), manifests.get(h), n -> { });
+                    attempts += u.attempts();
                     long again = u.bytesSent() - manifests.get(h).getTotalBytes();
                     resent += again;
                     long bound = IN_FLIGHT_BOUND + (hubs == replicas ? S3_BUFFER_BOUND : 0);
@@ -172,6 +197,7 @@ final class FaultCampaign implements AutoCloseable {
                     }
                 }
             }
+            detail += ", " + attempts + " upload attempts";
             if (hubs.proxy.tripPending() && fault != Fault.CONNECTION_CUTS) {
                 hubs.proxy.disarm();
             }
@@ -227,8 +253,29 @@ final class FaultCampaign implements AutoCloseable {
                     detail = cuts + " cut(s) at " + java.util.Arrays.toString(at);
                     chainCuts(at, 0, 0);
                 }
+                case DISK_FULL -> {
+                    long at = random.nextLong(uploadBytes);
+                    long leave = random.nextLong(8L << 20);
+                    long hold = 500 + random.nextLong(2000);
+                    detail = "disk full at byte " + at + " for " + hold + " ms";
+                    hubs.proxy.tripAfter(at, () -> {
+                        faultAt = System.nanoTime();
+                        background.submit(() -> fillFor(leave, hold));
+                    });
+                }
                 case KILL_DURING_MERGE -> { }
             }
+        }
+
+        /** Another process fills the volume to the reserve plus {@code leave} bytes, and frees it after {@code hold}. */
+        private Void fillFor(long leave, long hold) throws IOException {
+            Path junk = disk.fillLeaving(DISK_RESERVE + leave);
+            try {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(hold));
+            } finally {
+                Files.delete(junk);
+            }
+            return null;
         }
 
         private void chainCuts(long[] at, int next, long previous) {
@@ -378,7 +425,8 @@ final class FaultCampaign implements AutoCloseable {
             for (int i = 0; i < count; i++) {
                 ps.add(HubProcess.start(dir.resolve("hub-" + i), models, "512m", all, env));
             }
-            Hubs hubs = new Hubs(ps, blobs, args.isEmpty() ? "" : "fedmerge/");
+            boolean s3 = args.stream().anyMatch(a -> a.equals("--fedmerge.hub.storage.type=s3"));
+            Hubs hubs = new Hubs(ps, blobs, s3 ? "fedmerge/" : "");
             AdminApi admin = ps.get(0).admin();
             admin.post("/api/v1/base-models", Map.of("name", "base", "path",
                     models.resolve("base").toAbsolutePath().toString()));
@@ -470,6 +518,9 @@ final class FaultCampaign implements AutoCloseable {
         single.close();
         if (replicas != null) {
             replicas.close();
+        }
+        if (onSmallDisk != null) {
+            onSmallDisk.close();
         }
     }
 }

@@ -2,11 +2,11 @@ package io.fedmerge.app.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fedmerge.app.ReplicaSettings;
 import io.fedmerge.hub.storage.LocalS3;
+import io.fedmerge.hub.storage.Tmpfs;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,10 +29,14 @@ class FaultCampaignTest {
         int trials = Integer.getInteger("fedmerge.faults.trials", 10);
         long seed = Long.getLong("fedmerge.faults.seed", 1);
         List<FaultCampaign.Trial> results = new ArrayList<>();
-        String pg = System.getenv("FEDMERGE_TEST_PG_URL");
-        pg = pg == null || pg.isBlank() ? null : pg;
-        try (LocalS3 s3 = pg == null ? null : LocalS3.startInMemory();
-                FaultCampaign campaign = campaign(pg, s3)) {
+        String pg = ReplicaSettings.testPostgres();
+        StringBuilder noDisk = new StringBuilder();
+        try (Tmpfs disk = Tmpfs.mount(dir.resolve("disk"), "1g", noDisk);
+                LocalS3 s3 = pg == null ? null : LocalS3.startInMemory();
+                FaultCampaign campaign = campaign(pg, s3, disk)) {
+            if (disk == null) {
+                System.out.println("fault campaign: no disk-full trials: " + noDisk);
+            }
             for (int i = 0; i < trials; i++) {
                 results.add(campaign.run(seed, i));
             }
@@ -46,27 +50,13 @@ class FaultCampaignTest {
         assertThat(results).flatMap(FaultCampaign.Trial::violations).isEmpty();
     }
 
-    private FaultCampaign campaign(String pg, LocalS3 s3) throws Exception {
+    private FaultCampaign campaign(String pg, LocalS3 s3, Tmpfs disk) throws Exception {
         if (pg == null) {
-            return new FaultCampaign(dir, Map.of(), null, null, System.out);
+            return new FaultCampaign(dir, Map.of(), null, null, disk, System.out);
         }
-        String schema = "faults" + Long.toHexString(System.nanoTime());
-        try (Connection c = DriverManager.getConnection(pg)) {
-            c.createStatement().execute("create schema " + schema);
-        }
-        List<String> args = new ArrayList<>(List.of("--spring.flyway.schemas=" + schema));
-        Map<String, String> env = new java.util.HashMap<>(Map.of(
-                // secrets and URLs with credentials go through the environment, never a command line
-                "SPRING_DATASOURCE_URL", pg + "&currentSchema=" + schema,
-                "FEDMERGE_HUB_ADMIN_TOKEN", io.fedmerge.hub.security.Secrets.newSecret("fma_")));
-        for (String a : s3.hubArgs("faults")) {
-            if (a.startsWith("--fedmerge.hub.storage.s3.secret-key=")) {
-                env.put("FEDMERGE_HUB_STORAGE_S3_SECRETKEY", a.substring(a.indexOf('=') + 1));
-            } else {
-                args.add(a);
-            }
-        }
-        return new FaultCampaign(dir, env, args, prefix -> s3.keys("faults", prefix), System.out);
+        ReplicaSettings replicas = ReplicaSettings.on(pg, s3, "faults");
+        return new FaultCampaign(dir, replicas.env(), replicas.args(), prefix -> s3.keys("faults", prefix), disk,
+                System.out);
     }
 
     static String summary(List<FaultCampaign.Trial> results) {

@@ -16,14 +16,10 @@ import io.fedmerge.hub.round.RoundService;
 import io.fedmerge.hub.round.RoundState;
 import io.grpc.Status;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,19 +35,17 @@ import org.junit.jupiter.api.io.TempDir;
 class DiskFullTest {
     @TempDir
     static Path dir;
-    static Path volume;
+    static Tmpfs volume;
     static Federation models;
     static TestHub hub;
 
     @BeforeAll
     static void start() throws Exception {
-        volume = Files.createDirectories(dir.resolve("volume"));
-        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", volume.toString())
-                .redirectErrorStream(true).start();
-        Assumptions.assumeTrue(mount.waitFor(30, TimeUnit.SECONDS) && mount.exitValue() == 0,
-                "cannot mount a tmpfs here (needs root): " + new String(mount.getInputStream().readAllBytes()));
+        StringBuilder whyNot = new StringBuilder();
+        volume = Tmpfs.mount(dir.resolve("volume"), "48m", whyNot);
+        Assumptions.assumeTrue(volume != null, whyNot::toString);
         models = new Federation(dir.resolve("models"), ModelShape.preset("tiny"), 1);
-        hub = TestHub.start(volume.resolve("hub"), models.modelsRootArg(), "--fedmerge.hub.disk.reserve=8MB",
+        hub = TestHub.start(volume.path().resolve("hub"), models.modelsRootArg(), "--fedmerge.hub.disk.reserve=8MB",
                 "--fedmerge.hub.database-probe-ms=200");
         Federation.registerBase(hub);
     }
@@ -61,27 +55,13 @@ class DiskFullTest {
         if (hub != null) {
             hub.close();
         }
-        if (models != null) {
-            new ProcessBuilder("umount", volume.toString()).start().waitFor(30, TimeUnit.SECONDS);
+        if (volume != null) {
+            volume.close();
         }
     }
 
-    /** Writes a junk file so that {@code free} bytes stay free on the volume (as another process would). */
     static Path fillLeaving(long free) throws IOException {
-        Path junk = volume.resolve("junk-" + System.nanoTime());
-        long toWrite = Math.max(0, Files.getFileStore(volume).getUsableSpace() - free);
-        ByteBuffer zeros = ByteBuffer.allocate(1 << 20);
-        try (FileChannel ch = FileChannel.open(junk, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            while (toWrite > 0) {
-                zeros.clear().limit((int) Math.min(zeros.capacity(), toWrite));
-                try {
-                    toWrite -= ch.write(zeros);
-                } catch (IOException full) {
-                    break; // the volume is full: that was the point
-                }
-            }
-        }
-        return junk;
+        return volume.fillLeaving(free);
     }
 
     static RawReadiness readiness() {
