@@ -155,6 +155,8 @@ final class FaultCampaign implements AutoCloseable {
         final int index;
         final List<String> violations = new ArrayList<>();
         volatile long faultAt;
+        /** The disk filler of a DISK_FULL trial, done once the volume is free again. */
+        volatile java.util.concurrent.Future<Void> filler;
         long endedAt;
         long installedAt;
         String detail = "";
@@ -206,6 +208,13 @@ final class FaultCampaign implements AutoCloseable {
                 killDuringMerge(round);
             }
             JsonNode ended = awaitEnd(round);
+            if (fault == Fault.DISK_FULL && ended.path("state").asString().equals("FAILED") && filler != null) {
+                // A merge the full disk failed is what POST /retry is for, once the space is back.
+                filler.get();
+                detail += " (merge failed: " + ended.path("reason").asString() + "; retried)";
+                hubs.call(a -> a.post("/api/v1/rounds/" + round + "/retry", null));
+                ended = awaitEnd(round);
+            }
             endedAt = System.nanoTime();
             String state = ended.path("state").asString();
             if (state.equals("PUBLISHED")) {
@@ -260,7 +269,7 @@ final class FaultCampaign implements AutoCloseable {
                     detail = "disk full at byte " + at + " for " + hold + " ms";
                     hubs.proxy.tripAfter(at, () -> {
                         faultAt = System.nanoTime();
-                        background.submit(() -> fillFor(leave, hold));
+                        filler = background.submit(() -> fillFor(leave, hold));
                     });
                 }
                 case KILL_DURING_MERGE -> { }

@@ -49,7 +49,7 @@ class RoundGrpcService extends RoundServiceGrpc.RoundServiceImplBase {
             var b = io.fedmerge.proto.v1.Round.newBuilder().setRoundId(r.id()).setState(proto(r.state()))
                     .setMergeMethod(r.mergeMethod()).setBaseModel(base.name()).setBaseDigest(base.digest())
                     .setDeadlineMs(r.deadline() == null ? 0 : r.deadline().toEpochMilli()).setInvited(true)
-                    .setReason(r.reason() == null ? "" : r.reason()).setContributions(committed.size())
+                    .setReason(r.reason() == null ? "" : GrpcErrors.redact(r.reason())).setContributions(committed.size())
                     .setMinContributions(r.minContributions());
             committed.stream().filter(u -> u.nodeId().equals(node.id())).findFirst().ifPresent(u -> b.setContribution(
                     Contribution.newBuilder().setRoundId(r.id()).setNodeId(node.id()).setSha256(u.sha256())
@@ -94,7 +94,7 @@ class RoundGrpcService extends RoundServiceGrpc.RoundServiceImplBase {
                     after = e.sequence();
                     if (rounds.invited(e.roundId(), node.id())) {
                         out.onNext(RoundEvent.newBuilder().setSequence(e.sequence()).setRoundId(e.roundId())
-                                .setState(proto(e.state())).setReason(e.reason() == null ? "" : e.reason()).build());
+                                .setState(proto(e.state())).setReason(e.reason() == null ? "" : GrpcErrors.redact(e.reason())).build());
                         sent = true;
                     }
                 }
