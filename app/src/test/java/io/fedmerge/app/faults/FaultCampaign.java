@@ -114,8 +114,10 @@ final class FaultCampaign implements AutoCloseable {
         }
         if (disk != null) {
             Path blobs = disk.path().resolve("hub-0/blobs");
+            // A merge the full disk failed is retried (as an admin would): keep its contributions for a few seconds.
             onSmallDisk = Hubs.start("disk", disk.path(), models, Map.of(), List.of(
-                    "--fedmerge.hub.disk.reserve=" + DISK_RESERVE + "B"), 1, prefix -> filesUnder(blobs, prefix));
+                    "--fedmerge.hub.disk.reserve=" + DISK_RESERVE + "B", "--fedmerge.hub.retention.ended-rounds=10s"),
+                    1, prefix -> filesUnder(blobs, prefix));
         }
     }
 
@@ -211,7 +213,7 @@ final class FaultCampaign implements AutoCloseable {
             if (fault == Fault.DISK_FULL && ended.path("state").asString().equals("FAILED") && filler != null) {
                 // A merge the full disk failed is what POST /retry is for, once the space is back.
                 filler.get();
-                detail += " (merge failed: " + ended.path("reason").asString() + "; retried)";
+                detail += " (" + ended.path("reason").asString() + "; retried)";
                 hubs.call(a -> a.post("/api/v1/rounds/" + round + "/retry", null));
                 ended = awaitEnd(round);
             }
@@ -429,6 +431,8 @@ final class FaultCampaign implements AutoCloseable {
                     // a merge whose replica died is adopted within seconds, not the production 30 s
                     "--fedmerge.hub.merge-lease=3s", "--fedmerge.hub.lease-renewal-ms=1000",
                     "--fedmerge.hub.lease-check-ms=500", "--fedmerge.hub.event-poll-ms=200"));
+            // a setting given in args replaces the default above (Spring would read both as a list)
+            all.removeIf(d -> args.stream().anyMatch(a -> a.startsWith(d.substring(0, d.indexOf('=') + 1))));
             all.addAll(args);
             List<HubProcess> ps = new ArrayList<>();
             for (int i = 0; i < count; i++) {
