@@ -2,13 +2,14 @@ package io.fedmerge.app;
 
 import io.fedmerge.core.cli.FedmergeCli;
 import io.fedmerge.edge.cli.EdgeCommand;
+import io.fedmerge.eval.cli.EvalCommand;
 import io.fedmerge.lowrank.cli.AdapterBenchCommand;
 import io.fedmerge.lowrank.cli.ExtractLoraCommand;
 import picocli.CommandLine;
 
 /**
- * {@code ./fedmerge}: merge, task-vector, generate, inspect, bench (merge-core), extract-lora (lowrank) plus hub,
- * edge and demo.
+ * {@code ./fedmerge}: merge, task-vector, generate, inspect, bench (merge-core), extract-lora (lowrank), eval (eval)
+ * plus hub, edge and demo.
  */
 public final class Fedmerge {
     private Fedmerge() {}
@@ -16,6 +17,7 @@ public final class Fedmerge {
     public static CommandLine commandLine() {
         CommandLine cli = FedmergeCli.commandLine();
         cli.addSubcommand("extract-lora", new ExtractLoraCommand());
+        cli.addSubcommand("eval", new EvalCommand());
         cli.addSubcommand("hub", new HubCommand());
         cli.addSubcommand("edge", new EdgeCommand());
         cli.addSubcommand("demo", new DemoCommand());
