@@ -23,8 +23,19 @@ public final class CheckpointGenerator {
     private static final float[] SHARED_FACTOR = {1.0f, 0.7f, -0.5f, 0.9f, -0.3f, 0.6f, 0.8f, -0.7f};
     private static final int SLICE = 1 << 20;
 
+    /**
+     * @param deltaScale size of the fine-tunes' changes to weight matrices, relative to the base's values (0.1: the
+     *     default, fine-tunes that differ a lot; smaller ones are closer to what real fine-tuning does)
+     */
     public record Options(ModelShape shape, int variants, long seed, DType dtype, long shardBytes, int extraVocab,
-            int threads) {}
+            int threads, double deltaScale) {
+        public static final double DEFAULT_DELTA_SCALE = 0.1;
+
+        public Options(ModelShape shape, int variants, long seed, DType dtype, long shardBytes, int extraVocab,
+                int threads) {
+            this(shape, variants, seed, dtype, shardBytes, extraVocab, threads, DEFAULT_DELTA_SCALE);
+        }
+    }
 
     public record Generated(Path base, List<Path> variants, long bytesPerModel) {}
 
@@ -106,7 +117,8 @@ public final class CheckpointGenerator {
         if (first < baseElements) {
             writers.getFirst().write(spec.name(), first, base, (int) Math.min(len, baseElements - first));
         }
-        float scale = norm ? 0.01f : 0.002f;
+        // Base weights are 0.02·noise, norms 1 + 0.05·noise: the default 0.1 gives the 0.002 and 0.01 of old.
+        float scale = (float) (o.deltaScale() * (norm ? 0.1 : 0.02));
         for (int v = 1; v < writers.size(); v++) {
             long variantSeed = seed + 0x632BE59BD9B4E019L * v;
             float a = SHARED_FACTOR[(v - 1) % SHARED_FACTOR.length];

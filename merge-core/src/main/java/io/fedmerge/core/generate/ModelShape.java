@@ -26,6 +26,13 @@ public record ModelShape(int hidden, int layers, int heads, int kvHeads, int int
         return new ModelShape(hidden, n, heads, kvHeads, intermediate, vocab);
     }
 
+    public ModelShape withVocab(int n) {
+        if (n < 1) {
+            throw new FedmergeException("vocabulary size must be at least 1, found " + n);
+        }
+        return new ModelShape(hidden, layers, heads, kvHeads, intermediate, n);
+    }
+
     /** The fewest layers of these dimensions whose checkpoint reaches {@code gigabytes} in {@code dtype}. */
     public ModelShape withSize(double gigabytes, DType dtype) {
         long target = (long) (gigabytes * 1e9);

@@ -111,6 +111,11 @@ public final class SafetensorsFile implements AutoCloseable {
         return byName.get(name);
     }
 
+    /** Where tensor {@code t}'s first byte is in the file (for tools that patch a file they wrote). */
+    public long fileOffset(TensorInfo t) {
+        return dataStart + t.begin();
+    }
+
     /** Maps {@code byteCount} bytes of tensor {@code t} starting {@code byteOffset} bytes into it, read-only. */
     public MemorySegment map(TensorInfo t, long byteOffset, long byteCount, Arena arena) {
         if (byteOffset < 0 || byteCount < 0 || byteOffset + byteCount > t.byteLength()) {
