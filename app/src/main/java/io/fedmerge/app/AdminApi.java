@@ -60,7 +60,7 @@ public final class AdminApi {
         }
     }
 
-    /** Polls a round until it reaches {@code state}; a FAILED or CANCELLED round ends the wait with its reason. */
+    /** Polls a round until it reaches {@code state}; a FAILED, CANCELLED or REJECTED one ends the wait with its reason. */
     public JsonNode awaitRound(String roundId, String state, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
@@ -69,7 +69,7 @@ public final class AdminApi {
             if (now.equals(state)) {
                 return round;
             }
-            if (now.equals("FAILED") || now.equals("CANCELLED")) {
+            if (now.equals("FAILED") || now.equals("CANCELLED") || now.equals("REJECTED")) {
                 throw new FedmergeException("round " + roundId + " " + now + ": " + round.path("reason").asString());
             }
             if (System.nanoTime() > deadline) {

@@ -14,6 +14,7 @@ import io.fedmerge.proto.v1.EnrollRequest;
 import io.fedmerge.proto.v1.EnrollResponse;
 import io.fedmerge.proto.v1.EnrollmentServiceGrpc;
 import io.fedmerge.proto.v1.FileChunk;
+import io.fedmerge.proto.v1.EvaluationReport;
 import io.fedmerge.proto.v1.GetArtifactRequest;
 import io.fedmerge.proto.v1.GetRoundRequest;
 import io.fedmerge.proto.v1.ModelServiceGrpc;
@@ -362,13 +363,30 @@ public final class HubClient implements AutoCloseable {
     }
 
     public ArtifactManifest artifact(String roundId) {
+        return artifact(roundId, 0);
+    }
+
+    /** What the round published ({@code candidate} 0), or while it is EVALUATING one of its candidates (1-based). */
+    public ArtifactManifest artifact(String roundId, int candidate) {
         return retried("artifact of round " + roundId, () -> ModelServiceGrpc.newBlockingStub(authenticated)
                 .withDeadlineAfter(UNARY_DEADLINE_S, TimeUnit.SECONDS)
-                .getArtifact(GetArtifactRequest.newBuilder().setRoundId(roundId).build()));
+                .getArtifact(GetArtifactRequest.newBuilder().setRoundId(roundId).setCandidate(candidate).build()));
+    }
+
+    /** Sends this site's evaluation of a round's candidates (counts only); returns how many sites have reported. */
+    public int reportEvaluation(EvaluationReport report) {
+        return retried("evaluation report for round " + report.getRoundId(), () -> RoundServiceGrpc
+                .newBlockingStub(authenticated).withDeadlineAfter(UNARY_DEADLINE_S, TimeUnit.SECONDS)
+                .reportEvaluation(report)).getSites();
     }
 
     /** Downloads one file into {@code target}, resuming from its current length; returns bytes received. */
     public long download(String roundId, ArtifactFile file, Path target, LongConsumer progress) {
+        return download(roundId, 0, file, target, progress);
+    }
+
+    /** As {@link #download(String, ArtifactFile, Path, LongConsumer)}, of a candidate's file (0 = published). */
+    public long download(String roundId, int candidate, ArtifactFile file, Path target, LongConsumer progress) {
         long received = 0;
         Attempts attempts = new Attempts("download of " + file.getName());
         while (true) {
@@ -383,7 +401,7 @@ public final class HubClient implements AutoCloseable {
                 }
                 Iterator<FileChunk> chunks = ModelServiceGrpc.newBlockingStub(authenticated).downloadFile(
                         DownloadFileRequest.newBuilder().setRoundId(roundId).setName(file.getName()).setOffset(offset)
-                                .build());
+                                .setCandidate(candidate).build());
                 try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE,
                         StandardOpenOption.APPEND)) {
                     while (chunks.hasNext()) {

@@ -25,18 +25,26 @@ public final class ModelInstaller {
 
     /** Installs the round's consolidated checkpoint into {@code target}. */
     public Installed install(HubClient hub, String roundId, Path target, LongConsumer progress) {
+        return install(hub, roundId, 0, target, progress);
+    }
+
+    /**
+     * Installs one of an EVALUATING round's candidates ({@code candidate} 1-based; 0 = what the round published),
+     * with the same checks, so that this site can score it.
+     */
+    public Installed install(HubClient hub, String roundId, int candidate, Path target, LongConsumer progress) {
         Path dir = target.toAbsolutePath().normalize();
         if (Files.exists(dir)) {
             throw new FedmergeException(dir + " already exists; choose a new directory for round " + roundId);
         }
-        ArtifactManifest manifest = hub.artifact(roundId);
+        ArtifactManifest manifest = hub.artifact(roundId, candidate);
         if (manifest.getFilesCount() == 0) {
             throw new FedmergeException("round " + roundId + " published only a LoRA adapter, no checkpoint;"
                     + " install it with installAdapter (edge pull installs whatever was published)");
         }
         Path staging = dir.resolveSibling("." + dir.getFileName() + ".download");
         try {
-            long received = download(hub, roundId, manifest.getFilesList(), "", staging, progress);
+            long received = download(hub, roundId, candidate, manifest.getFilesList(), "", staging, progress);
             String digest;
             try (Checkpoint c = Checkpoint.open(staging)) {
                 digest = CheckpointDigest.of(c);
@@ -70,7 +78,7 @@ public final class ModelInstaller {
         }
         Path staging = dir.resolveSibling("." + dir.getFileName() + ".download");
         try {
-            long received = download(hub, roundId, manifest.getAdapterFilesList(), "adapter/", staging, progress);
+            long received = download(hub, roundId, 0, manifest.getAdapterFilesList(), "adapter/", staging, progress);
             try (LoraAdapter a = LoraAdapter.open(staging)) {
                 a.modules(); // it reads as an adapter: config, factor pairs, ranks
             } catch (FedmergeException e) {
@@ -88,15 +96,15 @@ public final class ModelInstaller {
     }
 
     /** Downloads (resuming what an earlier attempt left in {@code staging}) and checks each file's SHA-256. */
-    private static long download(HubClient hub, String roundId, List<ArtifactFile> files, String prefix,
-            Path staging, LongConsumer progress) throws IOException {
+    private static long download(HubClient hub, String roundId, int candidate, List<ArtifactFile> files,
+            String prefix, Path staging, LongConsumer progress) throws IOException {
         Files.createDirectories(staging);
         long received = 0;
         long done = 0;
         for (ArtifactFile f : files) {
             long base = done;
             Path local = staging.resolve(f.getName());
-            received += hub.download(roundId, f.toBuilder().setName(prefix + f.getName()).build(), local,
+            received += hub.download(roundId, candidate, f.toBuilder().setName(prefix + f.getName()).build(), local,
                     n -> progress.accept(base + n));
             String sha = Manifests.sha256(local);
             if (!sha.equals(f.getSha256())) {

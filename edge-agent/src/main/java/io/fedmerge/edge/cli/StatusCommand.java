@@ -38,6 +38,9 @@ final class StatusCommand implements Callable<Integer> {
                 o.put("merge_method", r.getMergeMethod());
                 o.put("contributions", r.getContributions());
                 o.put("contributed", r.hasContribution());
+                if (r.hasEvaluation()) {
+                    evaluation(o, r);
+                }
             }
         }
         if (options.json) {
@@ -46,5 +49,18 @@ final class StatusCommand implements Callable<Integer> {
             o.properties().forEach(e -> System.out.printf("%-14s %s%n", e.getKey(), e.getValue().asString()));
         }
         return 0;
+    }
+
+    /** The candidates' scores: over every reporting site, and at this one. */
+    private static void evaluation(ObjectNode o, Round r) {
+        var e = r.getEvaluation();
+        o.put("evaluation_metric", r.getEvaluationMetric());
+        o.put("evaluation_sites", e.getSites());
+        o.put("reference_overall", String.format("%.3f", e.getReferenceOverall()));
+        for (var c : e.getCandidatesList()) {
+            o.put("candidate_" + c.getCandidate(), String.format("%s: overall %.3f, here %.3f%s%s", c.getMergeMethod(),
+                    c.getOverall(), c.getOwn(), c.getPassed() ? "" : ", failed the gate",
+                    c.getCandidate() == e.getChosen() ? ", published" : ""));
+        }
     }
 }

@@ -8,6 +8,8 @@ import io.fedmerge.edge.HubCallException;
 import io.fedmerge.edge.HubClient;
 import io.fedmerge.edge.ModelInstaller;
 import io.fedmerge.edge.RetryPolicy;
+import io.fedmerge.edge.SiteEvaluation;
+import io.fedmerge.eval.data.McqFormat;
 import io.fedmerge.edge.WatchState;
 import io.fedmerge.proto.v1.ArtifactManifest;
 import io.fedmerge.proto.v1.Round;
@@ -57,6 +59,22 @@ final class WatchCommand implements Callable<Integer> {
     @Option(names = "--work", defaultValue = "fedmerge-edge-work",
             description = "Where task vectors and the last handled event (watch-state.json) are kept.")
     Path work;
+
+    @Option(names = "--eval-data", description = "This site's private questions (one JSON object a line, MedQA/MedMCQA/"
+            + "PubMedQA/MMLU layout): score the candidates of rounds that ask for evaluation and send the hub the"
+            + " counts only. Without it, this node does not take part in evaluations.")
+    Path evalData;
+
+    @Option(names = "--eval-format", defaultValue = "auto", description = "Layout of --eval-data (default: from the"
+            + " fields).")
+    String evalFormat;
+
+    @Option(names = "--eval-limit", defaultValue = "0", description = "Score only the first N questions (0 = all).")
+    int evalLimit;
+
+    @Option(names = "--eval-reference", description = "The model this site runs now, which candidates must not be"
+            + " worse than (default: the base).")
+    Path evalReference;
 
     @Option(names = "--once", description = "Exit after installing the first published model (demos, tests).")
     boolean once;
@@ -140,8 +158,13 @@ final class WatchCommand implements Callable<Integer> {
         try {
             if (e.getState() == RoundState.ROUND_OPEN) {
                 contributeIfStillOpen(hub, id);
+            } else if (e.getState() == RoundState.ROUND_EVALUATING) {
+                evaluateIfStillEvaluating(hub, id);
             } else if (e.getState() == RoundState.ROUND_PUBLISHED) {
                 return install(hub, id);
+            } else if (e.getState() == RoundState.ROUND_REJECTED) {
+                System.out.printf("round %s: REJECTED by the evaluation (%s); nothing to install%n", id,
+                        e.getReason());
             } else if (e.getState() == RoundState.ROUND_FAILED || e.getState() == RoundState.ROUND_CANCELLED) {
                 System.out.printf("round %s: %s (%s)%n", id, e.getState(), e.getReason());
             }
@@ -168,6 +191,20 @@ final class WatchCommand implements Callable<Integer> {
         }
         Contributor.Result r = fineTune.contribute(hub, id, base, work, fineTune.contributor(send), (size, done) -> { });
         System.out.printf("round %s: contributed %.1f MB%n", id, r.manifest().getTotalBytes() / 1e6);
+    }
+
+    /** Scores the round's candidates on this site's questions when it has some and the round still waits for them. */
+    private void evaluateIfStillEvaluating(HubClient hub, String id) {
+        if (evalData == null) {
+            System.out.printf("round %s: EVALUATING; this site has no --eval-data and does not score it%n", id);
+            return;
+        }
+        if (hub.round(id).getState() != RoundState.ROUND_EVALUATING) {
+            return; // replayed: the round was decided since
+        }
+        new SiteEvaluation(evalData, evalFormat.equalsIgnoreCase("auto") ? null : McqFormat.parse(evalFormat),
+                evalLimit, evalReference != null ? evalReference : base, evalReference != null ? "installed" : "base",
+                Runtime.getRuntime().availableProcessors()).evaluate(hub, id, work, System.out);
     }
 
     /** Installs what the round published: the checkpoint as round-ID, an adapter as round-ID-adapter. */

@@ -7,6 +7,7 @@ import io.fedmerge.hub.node.Node;
 import io.fedmerge.hub.node.NodeRegistry;
 import io.fedmerge.hub.pki.NodeCertificates;
 import io.fedmerge.hub.round.Artifact;
+import io.fedmerge.hub.round.Evaluations;
 import io.fedmerge.hub.round.Round;
 import io.fedmerge.hub.round.RoundRequest;
 import io.fedmerge.hub.round.RoundService;
@@ -40,9 +41,11 @@ class AdminController {
     private final RoundService rounds;
     private final NodeCertificates certificates;
     private final UploadService uploads;
+    private final Evaluations evaluations;
 
     AdminController(NodeRegistry nodes, BaseModelRegistry bases, RoundService rounds, NodeCertificates certificates,
-            UploadService uploads) {
+            UploadService uploads, Evaluations evaluations) {
+        this.evaluations = evaluations;
         this.nodes = nodes;
         this.bases = bases;
         this.rounds = rounds;
@@ -152,6 +155,18 @@ class AdminController {
     @PostMapping("/rounds/{id}/retry")
     RoundView retry(@PathVariable String id, Authentication who) {
         return new RoundView(rounds.retry(id, who.getName()), rounds.contributions(id));
+    }
+
+    record PublishRequest(Integer candidate, String reason) {}
+
+    /** Publishes a REJECTED round's candidate against the evaluation gate; the reason goes to the audit log. */
+    @PostMapping("/rounds/{id}/publish")
+    RoundView publishAnyway(@PathVariable String id, @RequestBody PublishRequest req, Authentication who) {
+        if (req == null || req.candidate() == null) {
+            throw HubException.invalid("bad_candidate", "give the candidate to publish (1-based) and a reason");
+        }
+        return new RoundView(evaluations.publishAnyway(id, req.candidate(), req.reason(), who.getName()),
+                rounds.contributions(id));
     }
 
     @PostMapping("/rounds/{id}/cancel")

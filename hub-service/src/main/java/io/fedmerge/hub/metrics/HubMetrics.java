@@ -54,7 +54,8 @@ public class HubMetrics {
                 .description("throughput of the merge in progress (or the last one)").register(registry);
         Gauge.builder("fedmerge.merge.bytes.done", mergeBytesDone, AtomicLong::get)
                 .description("bytes written by the merge in progress").register(registry);
-        for (String state : new String[] {"OPEN", "MERGING", "PUBLISHED", "FAILED", "CANCELLED"}) {
+        for (String state : new String[] {"OPEN", "MERGING", "EVALUATING", "PUBLISHED", "REJECTED", "FAILED",
+            "CANCELLED"}) {
             Gauge.builder("fedmerge.rounds", () -> db.sql("select count(*) from round where state = ?").param(state)
                     .query(Long.class).single()).tag("state", state).description("rounds by state").register(registry);
         }
@@ -91,6 +92,17 @@ public class HubMetrics {
     public void contributionCommitted(Duration took) {
         contributionsReceived.increment();
         uploadDuration.record(took);
+    }
+
+    /** A site reported its scores of a round's candidates. */
+    public void evaluationReported() {
+        registry.counter("fedmerge.round.eval.reports").increment();
+    }
+
+    /** An evaluated round was decided: a candidate published, or the round rejected. */
+    public void evaluationDecided(boolean published) {
+        registry.counter("fedmerge.round.eval.decisions", "outcome", published ? "published" : "rejected")
+                .increment();
     }
 
     public void contributionRejected(String reason) {

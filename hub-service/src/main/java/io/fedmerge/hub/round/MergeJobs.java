@@ -52,6 +52,8 @@ import org.springframework.stereotype.Component;
 @Component
 public class MergeJobs {
     private static final Logger LOG = LoggerFactory.getLogger(MergeJobs.class);
+    /** Where an evaluated round's candidates are stored, each under its 1-based index, until one is published. */
+    static final String CANDIDATES = "candidates/";
 
     private final RoundStore rounds;
     private final UploadStore uploads;
@@ -143,8 +145,16 @@ public class MergeJobs {
     private void run(String roundId) {
         Instant start = Instant.now();
         try {
-            Artifact artifact = merge(rounds.get(roundId), start);
-            if (rounds.transition(roundId, RoundState.MERGING, RoundState.PUBLISHED, null, artifact)) {
+            Round round = rounds.get(roundId);
+            Artifact artifact = merge(round, start);
+            if (round.evaluation() != null) {
+                if (rounds.startEvaluating(roundId, artifact)) {
+                    audit.record("hub:" + replica, "round.evaluate", roundId, artifact.evaluation().candidates()
+                            .size() + " candidate(s) for the sites to score");
+                } else {
+                    dropIfCancelled(roundId);
+                }
+            } else if (rounds.transition(roundId, RoundState.MERGING, RoundState.PUBLISHED, null, artifact)) {
                 audit.record("hub:" + replica, "round.publish", roundId, "digest " + artifact.checkpointDigest());
             } else {
                 dropIfCancelled(roundId);
@@ -187,6 +197,7 @@ public class MergeJobs {
         try {
             blobs.deleteTree("rounds/" + roundId + "/artifact/");
             blobs.deleteTree("rounds/" + roundId + "/adapter/");
+            blobs.deleteTree("rounds/" + roundId + "/" + CANDIDATES);
             blobs.delete("rounds/" + roundId + "/merge.yml");
         } catch (IOException e) {
             LOG.warn("round={} was cancelled; its unpublished artifact could not be deleted yet: {}", roundId,
@@ -206,7 +217,9 @@ public class MergeJobs {
         long stagedCopies = blobs.stagesCopies() ? contributions.stream().mapToLong(Upload::totalBytes).sum() : 0;
         // An adapter that must be extracted needs a float32 copy of the merge first: at most twice a 16-bit base.
         long adapterScratch = round.publish().adapter() ? 2 * base.tensorBytes() : 0;
-        disk.requireRoomFor(base.tensorBytes() + stagedCopies + adapterScratch, "the merge of round " + round.id());
+        // An evaluated round keeps every candidate until the sites have scored them.
+        long outputs = base.tensorBytes() * (round.evaluation() == null ? 1 : round.evaluation().candidates().size());
+        disk.requireRoomFor(outputs + stagedCopies + adapterScratch, "the merge of round " + round.id());
         Path work = properties.dataDir().resolve("work").resolve(round.id()).toAbsolutePath();
         FileTrees.deleteRecursively(work); // a previous attempt that never published
         Files.createDirectories(work);
@@ -222,6 +235,9 @@ public class MergeJobs {
                 BlobStore.Staged staged = blobs.stage(u.blobKey());
                 inputs.add(staged);
                 models.add(stageContribution(work, u, staged.path()));
+            }
+            if (round.evaluation() != null) {
+                return mergeCandidates(round, models, work, start);
             }
             String yaml = MergeConfigs.yaml(round.mergeMethod(), Path.of(MergeConfigs.BASE), models,
                     round.parameters(), round.modelParameters());
@@ -256,6 +272,40 @@ public class MergeJobs {
             }
             FileTrees.deleteRecursively(work);
         }
+    }
+
+    /**
+     * Every candidate of an evaluated round, one after the other (each streaming, as any merge), stored under
+     * candidates/{k}/ with the YAML that made it; the sites score them before anything is published.
+     */
+    private Artifact mergeCandidates(Round round, List<String> models, Path work, Instant start) throws IOException {
+        List<Artifact.Candidate> candidates = new ArrayList<>();
+        long began = System.nanoTime();
+        int k = 0;
+        for (EvaluationPlan.Candidate c : round.evaluation().candidates()) {
+            k++;
+            String yaml = MergeConfigs.yaml(c.mergeMethod(), Path.of(MergeConfigs.BASE), models, c.parameters(),
+                    c.modelParameters());
+            Path out = work.resolve("candidate-" + k);
+            try (MergePlan plan = new MergePlanner(new MethodRegistry()).plan(MergeConfigs.parse(yaml, work))) {
+                new MergeExecutor(properties.threads()).execute(plan, out, cancelChecking(round, start));
+            }
+            String prefix = "rounds/" + round.id() + "/" + CANDIDATES + k + "/";
+            List<Artifact.File> files = files(out);
+            String digest = digest(out);
+            try (Stream<Path> list = Files.list(out)) {
+                for (Path p : list.sorted().toList()) {
+                    blobs.put(prefix + p.getFileName(), p);
+                }
+            }
+            blobs.put("rounds/" + round.id() + "/" + CANDIDATES + k + ".yml", Files.writeString(
+                    work.resolve("candidate-" + k + ".yml"), yaml));
+            candidates.add(new Artifact.Candidate(k, c.mergeMethod(), files, digest));
+            LOG.info("round={} candidate {} ({}) merged", round.id(), k, c.mergeMethod());
+        }
+        double seconds = (System.nanoTime() - began) / 1e9;
+        return new Artifact(List.of(), null, models.size(), seconds, null,
+                new Artifact.Evaluation(candidates, null));
     }
 
     /** Reports progress and, every merge-cancel-check, stops a merge whose round an admin cancelled meanwhile. */

@@ -6,14 +6,19 @@ import io.fedmerge.hub.node.Node;
 import io.fedmerge.hub.security.GrpcErrors;
 import io.fedmerge.hub.security.NodeContext;
 import io.fedmerge.hub.transfer.UploadStore;
+import io.fedmerge.proto.v1.CandidateSummary;
 import io.fedmerge.proto.v1.Contribution;
 import io.fedmerge.proto.v1.ContributionState;
+import io.fedmerge.proto.v1.EvaluationReceipt;
+import io.fedmerge.proto.v1.EvaluationReport;
+import io.fedmerge.proto.v1.EvaluationSummary;
 import io.fedmerge.proto.v1.GetRoundRequest;
 import io.fedmerge.proto.v1.RoundEvent;
 import io.fedmerge.proto.v1.RoundServiceGrpc;
 import io.fedmerge.proto.v1.WatchRoundsRequest;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.List;
 import org.springframework.stereotype.Service;
 
 /** Round events for a node (replayed from a sequence, then live, with keep-alives) and round details. */
@@ -24,9 +29,11 @@ class RoundGrpcService extends RoundServiceGrpc.RoundServiceImplBase {
     private final BaseModelRegistry bases;
     private final HubProperties properties;
     private final RoundEvents events;
+    private final Evaluations evaluations;
 
     RoundGrpcService(RoundStore rounds, UploadStore uploads, BaseModelRegistry bases, HubProperties properties,
-            RoundEvents events) {
+            RoundEvents events, Evaluations evaluations) {
+        this.evaluations = evaluations;
         this.rounds = rounds;
         this.uploads = uploads;
         this.bases = bases;
@@ -51,10 +58,55 @@ class RoundGrpcService extends RoundServiceGrpc.RoundServiceImplBase {
                     .setDeadlineMs(r.deadline() == null ? 0 : r.deadline().toEpochMilli()).setInvited(true)
                     .setReason(r.reason() == null ? "" : GrpcErrors.redact(r.reason())).setContributions(committed.size())
                     .setMinContributions(r.minContributions());
+            if (r.evaluation() != null) {
+                b.setEvaluationMetric(r.evaluation().metric());
+                Artifact a = r.artifact();
+                if (a != null && a.evaluation() != null) {
+                    b.setCandidates(a.evaluation().candidates().size());
+                    b.setEvaluation(summary(a.evaluation(), node.id()));
+                }
+            }
             committed.stream().filter(u -> u.nodeId().equals(node.id())).findFirst().ifPresent(u -> b.setContribution(
                     Contribution.newBuilder().setRoundId(r.id()).setNodeId(node.id()).setSha256(u.sha256())
                             .setBytes(u.totalBytes()).setState(ContributionState.CONTRIBUTION_COMMITTED)));
             response.onNext(b.build());
+            response.onCompleted();
+        } catch (RuntimeException e) {
+            response.onError(GrpcErrors.of(e));
+        }
+    }
+
+    /** The candidates, and once decided their scores (this node's own beside the overall), for the node's status. */
+    private static EvaluationSummary summary(Artifact.Evaluation e, String nodeId) {
+        EvaluationSummary.Builder b = EvaluationSummary.newBuilder();
+        EvaluationOutcome o = e.outcome();
+        for (Artifact.Candidate c : e.candidates()) {
+            CandidateSummary.Builder cs = CandidateSummary.newBuilder().setCandidate(c.index())
+                    .setMergeMethod(c.mergeMethod());
+            if (o != null) {
+                EvaluationOutcome.Scored s = o.candidates().get(c.index() - 1);
+                cs.setOverall(s.overall()).setPassed(s.passed()).setOwn(s.sites().getOrDefault(nodeId, 0.0));
+            }
+            b.addCandidates(cs);
+        }
+        if (o != null) {
+            b.setSites(o.sites()).setReferenceOverall(o.referenceOverall()).setChosen(o.chosen());
+        }
+        return b.build();
+    }
+
+    @Override
+    public void reportEvaluation(EvaluationReport request, StreamObserver<EvaluationReceipt> response) {
+        try {
+            List<Evaluations.Count> counts = request.getScoresList().stream().map(c -> new Evaluations.Count(
+                    c.getCandidate(), c.getScore().getN(), c.getScore().getCorrect(), c.getScore().getCorrectNorm()))
+                    .toList();
+            if (counts.isEmpty()) {
+                throw io.fedmerge.hub.HubException.invalid("bad_report", "a report needs scores");
+            }
+            int sites = evaluations.report(NodeContext.current(), request.getRoundId(), counts,
+                    request.getReference().isEmpty() ? "base" : request.getReference());
+            response.onNext(EvaluationReceipt.newBuilder().setSites(sites).build());
             response.onCompleted();
         } catch (RuntimeException e) {
             response.onError(GrpcErrors.of(e));
@@ -68,6 +120,8 @@ class RoundGrpcService extends RoundServiceGrpc.RoundServiceImplBase {
             case PUBLISHED -> io.fedmerge.proto.v1.RoundState.ROUND_PUBLISHED;
             case FAILED -> io.fedmerge.proto.v1.RoundState.ROUND_FAILED;
             case CANCELLED -> io.fedmerge.proto.v1.RoundState.ROUND_CANCELLED;
+            case EVALUATING -> io.fedmerge.proto.v1.RoundState.ROUND_EVALUATING;
+            case REJECTED -> io.fedmerge.proto.v1.RoundState.ROUND_REJECTED;
         };
     }
 

@@ -13,15 +13,18 @@ import java.util.Map;
  * @param deadline when to merge automatically (if at least minContributions arrived), or null
  * @param artifact what to publish: model (default), adapter or both ({@link Publication})
  * @param adapterRank the published adapter's rank, or null for the exact one
+ * @param evaluation the sites score the merge (or several candidate merges) before anything is published; null for
+ *     none ({@link EvaluationPlan})
  */
 public record RoundRequest(String baseModel, String mergeMethod, Map<String, Object> parameters,
         Map<String, Object> modelParameters, List<String> invitedNodes, Integer minContributions, Instant deadline,
-        String artifact, Integer adapterRank) {
+        String artifact, Integer adapterRank, EvaluationPlan evaluation) {
 
     /** A round that publishes the consolidated model. */
     public RoundRequest(String baseModel, String mergeMethod, Map<String, Object> parameters,
             Map<String, Object> modelParameters, List<String> invitedNodes, Integer minContributions,
             Instant deadline) {
-        this(baseModel, mergeMethod, parameters, modelParameters, invitedNodes, minContributions, deadline, null, null);
+        this(baseModel, mergeMethod, parameters, modelParameters, invitedNodes, minContributions, deadline, null, null,
+                null);
     }
 }

@@ -16,7 +16,8 @@ import org.springframework.stereotype.Component;
 /**
  * Deletes what ended rounds no longer need once {@code fedmerge.hub.retention.ended-rounds} has passed: the
  * contributions (hospitals' task vectors: the hub should not keep them longer than it must) and any upload
- * leftovers; a cancelled or failed round's unpublished files too. Published artifacts stay, since nodes install
+ * leftovers; a cancelled, failed or rejected round's unpublished files too (a rejected candidate can be published
+ * against the gate until then). Published artifacts stay, since nodes install
  * from them. Each round is cleaned once, and a store that is down is tried again at the next sweep.
  */
 @Component
@@ -43,7 +44,7 @@ public class RoundRetention {
         }
         Instant cutoff = Instant.now().minus(properties.retention().endedRounds());
         List<Round> ended = db.sql("""
-                select id, state from round where state in ('PUBLISHED', 'FAILED', 'CANCELLED')
+                select id, state from round where state in ('PUBLISHED', 'FAILED', 'CANCELLED', 'REJECTED')
                   and updated_at < ? and blobs_cleaned_at is null""").param(Timestamp.from(cutoff))
                 .query((rs, n) -> new Round(rs.getString("id"), RoundState.valueOf(rs.getString("state")))).list();
         for (Round r : ended) {
@@ -61,6 +62,7 @@ public class RoundRetention {
         String prefix = "rounds/" + r.id() + "/";
         blobs.deleteTree(prefix + "contributions/");
         blobs.deleteTree(prefix + "uploads/");
+        blobs.deleteTree(prefix + MergeJobs.CANDIDATES); // an evaluated round's candidates nobody published
         if (r.state() != RoundState.PUBLISHED) {
             blobs.deleteTree(prefix + "artifact/");
             blobs.delete(prefix + "merge.yml");

@@ -51,7 +51,19 @@ public class RoundService {
                         + "'; register it first (POST /api/v1/base-models)"));
         Map<String, Object> params = req.parameters() == null ? Map.of() : req.parameters();
         Map<String, Object> modelParams = req.modelParameters() == null ? Map.of() : req.modelParameters();
-        validateParameters(req.mergeMethod(), bases.location(base), params, modelParams);
+        String method = req.mergeMethod();
+        if ((method == null || method.isBlank()) && req.evaluation() != null
+                && !req.evaluation().candidates().isEmpty()) {
+            method = req.evaluation().candidates().getFirst().mergeMethod();
+        }
+        validateParameters(method, bases.location(base), params, modelParams);
+        EvaluationPlan evaluation = req.evaluation() == null ? null
+                : EvaluationPlan.of(req.evaluation(), new EvaluationPlan.Candidate(method, params, modelParams));
+        if (evaluation != null) {
+            for (EvaluationPlan.Candidate c : evaluation.candidates()) {
+                validateParameters(c.mergeMethod(), bases.location(base), c.parameters(), c.modelParameters());
+            }
+        }
         Instant now = Instant.now();
         if (req.deadline() != null && !req.deadline().isAfter(now)) {
             throw HubException.invalid("past_deadline", "deadline " + req.deadline() + " is not in the future (now "
@@ -66,11 +78,17 @@ public class RoundService {
             invited.add(resolveNode(who).id());
         }
         Publication publish = Publication.of(req.artifact(), req.adapterRank());
-        Round r = new Round(UUID.randomUUID().toString(), base.id(), req.mergeMethod(), params, modelParams, min,
-                req.deadline(), RoundState.OPEN, null, null, now, now, publish);
+        if (evaluation != null && publish.adapter()) {
+            throw HubException.invalid("bad_round", "a round with evaluation publishes the consolidated model; drop"
+                    + " artifact: " + req.artifact() + " (sites score full models)");
+        }
+        Round r = new Round(UUID.randomUUID().toString(), base.id(), method, params, modelParams, min,
+                req.deadline(), RoundState.OPEN, null, null, now, now, publish, evaluation);
         store.insert(r, invited);
         store.signal();
-        audit.record(actor, "round.create", r.id(), req.mergeMethod() + " on " + base.name());
+        audit.record(actor, "round.create", r.id(), method + " on " + base.name() + (evaluation == null ? ""
+                : ", " + evaluation.candidates().size() + " candidate(s) scored by at least " + evaluation.minSites()
+                        + " site(s)"));
         return r;
     }
 

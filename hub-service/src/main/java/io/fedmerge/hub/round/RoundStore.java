@@ -26,7 +26,8 @@ public class RoundStore {
     }
 
     /** @param publish null in rounds created before rounds could publish adapters: they publish the model */
-    record MergeConfig(Map<String, Object> parameters, Map<String, Object> modelParameters, Publication publish) {}
+    record MergeConfig(Map<String, Object> parameters, Map<String, Object> modelParameters, Publication publish,
+            EvaluationPlan evaluation) {}
 
     @Transactional
     public void insert(Round r, List<String> invitedNodeIds) {
@@ -34,7 +35,8 @@ public class RoundStore {
                 insert into round(id, base_model_id, merge_method, merge_config, min_contributions, deadline, state,
                     created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)""")
                 .params(r.id(), r.baseModelId(), r.mergeMethod(),
-                        JSON.writeValueAsString(new MergeConfig(r.parameters(), r.modelParameters(), r.publish())),
+                        JSON.writeValueAsString(new MergeConfig(r.parameters(), r.modelParameters(), r.publish(),
+                                r.evaluation())),
                         r.minContributions(), r.deadline() == null ? null : Timestamp.from(r.deadline()),
                         r.state().name(), Timestamp.from(r.createdAt()), Timestamp.from(r.updatedAt()))
                 .update();
@@ -109,6 +111,36 @@ public class RoundStore {
         return true;
     }
 
+    /**
+     * MERGING → EVALUATING with the candidates to score, releasing the merge's lease (the decision takes its own,
+     * {@link #claimDecision}); the event is recorded in the same transaction.
+     */
+    @Transactional
+    public boolean startEvaluating(String id, Artifact candidates) {
+        int n = db.sql("""
+                update round set state = 'EVALUATING', artifact = ?, merge_owner = null, lease_until = null,
+                    updated_at = ? where id = ? and state = 'MERGING'""")
+                .params(JSON.writeValueAsString(candidates), Timestamp.from(Instant.now()), id).update();
+        if (n == 1) {
+            event(id, RoundState.EVALUATING, null);
+        }
+        return n == 1;
+    }
+
+    /** Claims the decision of an EVALUATING round for {@code owner} (one replica decides; a dead one's claim lapses). */
+    public boolean claimDecision(String roundId, String owner, Instant now, Instant until) {
+        return db.sql("""
+                update round set merge_owner = ?, lease_until = ?
+                where id = ? and state = 'EVALUATING' and (merge_owner is null or lease_until < ?)""")
+                .params(owner, Timestamp.from(until), roundId, Timestamp.from(now)).update() == 1;
+    }
+
+    /** Gives a decision claim back (the round is not ready to decide yet). */
+    public void releaseDecision(String roundId, String owner) {
+        db.sql("update round set merge_owner = null, lease_until = null where id = ? and merge_owner = ?")
+                .params(roundId, owner).update();
+    }
+
     public boolean invited(String roundId, String nodeId) {
         long invites = db.sql("select count(*) from round_invite where round_id = ?").param(roundId)
                 .query(Long.class).single();
@@ -134,7 +166,7 @@ public class RoundStore {
                 deadline == null ? null : deadline.toInstant(), RoundState.valueOf(rs.getString("state")),
                 rs.getString("reason"), artifact == null ? null : JSON.readValue(artifact, Artifact.class),
                 rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant(),
-                cfg.publish() == null ? Publication.MODEL : cfg.publish());
+                cfg.publish() == null ? Publication.MODEL : cfg.publish(), cfg.evaluation());
     }
 
 

@@ -49,33 +49,51 @@ class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBase {
         return ArtifactFile.newBuilder().setName(f.name()).setSize(f.size()).setSha256(f.sha256()).build();
     }
 
-    private Round published(Node node, String roundId) {
+    /** What a node may download: the round's published files, or while it is EVALUATING one of its candidates. */
+    private record Served(Round round, List<Artifact.File> files, String digest, String prefix, Artifact.Adapter adapter) {}
+
+    private Served served(Node node, String roundId, int candidate) {
         Round r = rounds.find(roundId).orElseThrow(() -> HubException.notFound("no round " + roundId));
         if (!rounds.invited(roundId, node.id())) {
             throw HubException.denied("node " + node.name() + " is not part of round " + roundId);
+        }
+        String round = "rounds/" + r.id() + "/";
+        if (candidate > 0) {
+            if (r.state() != RoundState.EVALUATING) {
+                throw HubException.precondition("not_evaluating", "round " + roundId + " is " + r.state()
+                        + "; its candidates are served only while it is EVALUATING");
+            }
+            List<Artifact.Candidate> all = r.artifact().evaluation().candidates();
+            if (candidate > all.size()) {
+                throw HubException.notFound("round " + roundId + " has " + all.size() + " candidate(s), not "
+                        + candidate);
+            }
+            Artifact.Candidate c = all.get(candidate - 1);
+            return new Served(r, c.files(), c.checkpointDigest(), round + "candidates/" + candidate + "/", null);
         }
         if (r.state() != RoundState.PUBLISHED) {
             throw HubException.precondition("not_published", "round " + roundId + " is " + r.state()
                     + "; nothing is published yet");
         }
-        return r;
+        Artifact a = r.artifact();
+        return new Served(r, a.files(), a.checkpointDigest(), round + "artifact/", a.adapter());
     }
 
     @Override
     public void getArtifact(GetArtifactRequest request, StreamObserver<ArtifactManifest> response) {
         try {
-            Round r = published(NodeContext.current(), request.getRoundId());
-            Artifact a = r.artifact();
+            Served s = served(NodeContext.current(), request.getRoundId(), request.getCandidate());
+            Round r = s.round();
             ArtifactManifest.Builder b = ArtifactManifest.newBuilder().setRoundId(r.id())
-                    .setCheckpointDigest(a.checkpointDigest() == null ? "" : a.checkpointDigest())
-                    .setMergeMethod(r.mergeMethod()).setContributions(a.contributions());
-            for (Artifact.File f : a.files()) {
+                    .setCheckpointDigest(s.digest() == null ? "" : s.digest())
+                    .setMergeMethod(r.mergeMethod()).setContributions(r.artifact().contributions());
+            for (Artifact.File f : s.files()) {
                 b.addFiles(file(f));
             }
-            if (a.adapter() != null) {
-                a.adapter().files().forEach(f -> b.addAdapterFiles(file(f)));
-                b.setAdapterHow(a.adapter().how()).setAdapterRank(a.adapter().rank())
-                        .setAdapterRelativeError(a.adapter().worstRelativeError());
+            if (s.adapter() != null) {
+                s.adapter().files().forEach(f -> b.addAdapterFiles(file(f)));
+                b.setAdapterHow(s.adapter().how()).setAdapterRank(s.adapter().rank())
+                        .setAdapterRelativeError(s.adapter().worstRelativeError());
             }
             response.onNext(b.build());
             response.onCompleted();
@@ -90,11 +108,11 @@ class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBase {
         SeekableByteChannel channel;
         long size;
         try {
-            Round r = published(NodeContext.current(), request.getRoundId());
+            Served s = served(NodeContext.current(), request.getRoundId(), request.getCandidate());
+            Round r = s.round();
             boolean ofAdapter = request.getName().startsWith(ADAPTER_PREFIX);
             String name = ofAdapter ? request.getName().substring(ADAPTER_PREFIX.length()) : request.getName();
-            List<Artifact.File> files = !ofAdapter ? r.artifact().files()
-                    : r.artifact().adapter() == null ? List.of() : r.artifact().adapter().files();
+            List<Artifact.File> files = !ofAdapter ? s.files() : s.adapter() == null ? List.of() : s.adapter().files();
             Artifact.File file = files.stream().filter(f -> f.name().equals(name)).findFirst()
                     .orElseThrow(() -> HubException.notFound("round " + r.id() + " has no file '"
                             + request.getName() + "'"));
@@ -103,7 +121,7 @@ class ModelGrpcService extends ModelServiceGrpc.ModelServiceImplBase {
                         + file.size() + "-byte file");
             }
             size = file.size();
-            channel = blobs.read("rounds/" + r.id() + (ofAdapter ? "/adapter/" : "/artifact/") + file.name())
+            channel = blobs.read((ofAdapter ? "rounds/" + r.id() + "/adapter/" : s.prefix()) + file.name())
                     .position(request.getOffset());
         } catch (RuntimeException | IOException e) {
             plain.onError(GrpcErrors.of(e));

@@ -17,6 +17,7 @@ import io.fedmerge.hub.HubException;
 import io.fedmerge.hub.model.BaseModelRegistry;
 import io.fedmerge.hub.node.NodeRegistry;
 import io.fedmerge.hub.pki.NodeCertificates;
+import io.fedmerge.hub.round.Evaluations;
 import io.fedmerge.hub.round.RoundService;
 import io.fedmerge.hub.security.AdminTokens;
 import io.fedmerge.hub.transfer.UploadService;
@@ -69,6 +70,8 @@ class AdminApiSliceTest {
     NodeCertificates certificates;
     @MockitoBean
     UploadService uploads;
+    @MockitoBean
+    Evaluations evaluations;
 
     @BeforeEach
     void credential() {
