@@ -9,8 +9,8 @@ import java.util.TreeMap;
  * Accuracy and length-normalised accuracy of scored items, with the standard error of each mean (sample standard
  * deviation over √n, as lm-evaluation-harness reports it), overall and per category.
  */
-public record EvalResult(int n, int correct, int correctNorm, double accuracy, double accuracyNorm, double stderr, double stderrNorm,
-        Map<String, EvalResult> categories) {
+public record EvalResult(int n, int correct, int correctNorm, double accuracy, double accuracyNorm, double stderr,
+        double stderrNorm, Map<String, EvalResult> categories) {
 
     public static EvalResult of(List<ItemScore> items) {
         Map<String, List<ItemScore>> byCategory = new TreeMap<>();
@@ -28,8 +28,9 @@ public record EvalResult(int n, int correct, int correctNorm, double accuracy, d
         int n = items.size();
         int correct = (int) items.stream().filter(s -> s.predicted() == s.answer()).count();
         int correctNorm = (int) items.stream().filter(s -> s.predictedNorm() == s.answer()).count();
-        return new EvalResult(n, correct, correctNorm, n == 0 ? 0 : correct / (double) n, n == 0 ? 0 : correctNorm / (double) n,
-                stderr(correct, n), stderr(correctNorm, n), Map.copyOf(categories));
+        return new EvalResult(n, correct, correctNorm, n == 0 ? 0 : correct / (double) n,
+                n == 0 ? 0 : correctNorm / (double) n, stderr(correct, n), stderr(correctNorm, n),
+                Map.copyOf(categories));
     }
 
     /** Standard error of the mean of n 0/1 values with k ones: √(k(n−k)/(n(n−1))) / √n. */
