@@ -62,15 +62,22 @@ public final class AdminApi {
 
     /** Polls a round until it reaches {@code state}; a FAILED, CANCELLED or REJECTED one ends the wait with its reason. */
     public JsonNode awaitRound(String roundId, String state, Duration timeout) {
+        JsonNode round = awaitAny(roundId, java.util.Set.of(state, "FAILED", "CANCELLED", "REJECTED"), timeout);
+        String now = round.path("state").asString();
+        if (!now.equals(state)) {
+            throw new FedmergeException("round " + roundId + " " + now + ": " + round.path("reason").asString());
+        }
+        return round;
+    }
+
+    /** Polls a round until it is in one of {@code states}, and returns it. */
+    public JsonNode awaitAny(String roundId, java.util.Set<String> states, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             JsonNode round = get("/api/v1/rounds/" + roundId).path("round");
             String now = round.path("state").asString();
-            if (now.equals(state)) {
+            if (states.contains(now)) {
                 return round;
-            }
-            if (now.equals("FAILED") || now.equals("CANCELLED") || now.equals("REJECTED")) {
-                throw new FedmergeException("round " + roundId + " " + now + ": " + round.path("reason").asString());
             }
             if (System.nanoTime() > deadline) {
                 throw new FedmergeException("round " + roundId + " still " + now + " after " + timeout.toSeconds()

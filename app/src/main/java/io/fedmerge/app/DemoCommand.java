@@ -12,7 +12,8 @@ import tools.jackson.databind.node.ObjectNode;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "The federation on one machine, no external servers: a hub, three hospital edge agents, a"
                 + " hierarchical_cosine_ot_lerp and a task_arithmetic round, consolidation, push back, and a check"
-                + " against an offline merge of the same inputs.")
+                + " against an offline merge of the same inputs; then a round whose candidate merges the hospitals"
+                + " score on their own private questions before the best is published.")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--work", defaultValue = "demo-out", description = "Working directory (replaced on each run).")
     Path work;
@@ -27,7 +28,8 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() {
         FederatedDemo.Outcome o = new FederatedDemo().run(work, ModelShape.preset(preset), json ? System.err
                 : System.out);
-        boolean ok = o.rounds().stream().allMatch(FederatedDemo.RoundOutcome::matchesOffline);
+        boolean ok = o.rounds().stream().allMatch(FederatedDemo.RoundOutcome::matchesOffline)
+                && (o.evaluation().state().equals("PUBLISHED") || o.evaluation().state().equals("REJECTED"));
         if (json) {
             JsonMapper m = JsonMapper.builder().build();
             ObjectNode n = m.createObjectNode();
@@ -42,6 +44,17 @@ final class DemoCommand implements Callable<Integer> {
                 rn.put("digest", r.digest());
                 rn.put("matches_offline_merge", r.matchesOffline());
             }
+            ObjectNode ev = n.putObject("evaluation");
+            ev.put("round_id", o.evaluation().roundId());
+            ev.put("state", o.evaluation().state());
+            ev.put("chosen", o.evaluation().chosen());
+            ev.put("reason", o.evaluation().reason());
+            for (EvaluationDemo.Row row : o.evaluation().rows()) {
+                ObjectNode rn = ev.withArray("rows").addObject();
+                rn.put("model", row.model());
+                row.perSite().forEach(rn.withArray("per_site")::add);
+                rn.put("mean", row.mean());
+            }
             System.out.println(m.writerWithDefaultPrettyPrinter().writeValueAsString(n));
         } else {
             for (FederatedDemo.RoundOutcome r : o.rounds()) {
@@ -52,6 +65,7 @@ final class DemoCommand implements Callable<Integer> {
                     UnitTable.print(r.units(), System.out);
                 }
             }
+            EvaluationDemo.print(o.evaluation(), o.edges(), System.out);
             System.out.printf("%nmoved %.1f MB up and %.1f MB down in %.1f s; every edge installed the consolidated"
                     + " models under %s/edge-*/models%n", o.bytesUploaded() / 1e6, o.bytesDownloaded() / 1e6,
                     o.seconds(), work);

@@ -34,13 +34,14 @@ import tools.jackson.databind.JsonNode;
 /**
  * The whole federation on one machine: a hub on embedded defaults, three hospitals' edge agents, two rounds (the
  * paper's hierarchical method and task arithmetic), consolidation, push back, and a check that each installed model
- * is bit-for-bit the offline merge of the same task vectors.
+ * is bit-for-bit the offline merge of the same task vectors; then a round with evaluation ({@link EvaluationDemo}).
  */
 public final class FederatedDemo {
     public record RoundOutcome(String roundId, String method, String digest, boolean matchesOffline,
             List<UnitReport> units, int contributions) {}
 
-    public record Outcome(List<RoundOutcome> rounds, long bytesUploaded, long bytesDownloaded, double seconds) {}
+    public record Outcome(List<RoundOutcome> rounds, EvaluationDemo.Result evaluation, List<EdgeConfig> edges,
+            long bytesUploaded, long bytesDownloaded, double seconds) {}
 
     private static final String[] HOSPITALS = {"hospital-a", "hospital-b", "hospital-c"};
 
@@ -103,7 +104,8 @@ public final class FederatedDemo {
                 outcomes.add(new RoundOutcome(id, spec.method(), digest, offlineDigest.equals(digest),
                         offlineResult.units(), edges.size()));
             }
-            return new Outcome(outcomes, up, down, (System.nanoTime() - start) / 1e9);
+            EvaluationDemo.Result evaluation = EvaluationDemo.run(work, admin, edges, log);
+            return new Outcome(outcomes, evaluation, edges, up, down, (System.nanoTime() - start) / 1e9);
         }
     }
 
