@@ -81,6 +81,12 @@ final class FaultCampaign implements AutoCloseable {
     /** The keys of the blobs stored under a prefix. */
     interface BlobKeys {
         List<String> under(String prefix) throws IOException;
+
+        /**
+         * Forgets what a finished trial left on purpose (a published artifact): an in-memory S3 double keeps every
+         * object in the test JVM's heap, and a long campaign would fill it. Nothing to do on a disk.
+         */
+        default void forget(String prefix) {}
     }
 
     /**
@@ -234,6 +240,7 @@ final class FaultCampaign implements AutoCloseable {
             hubs.proxy.disarm();
             hubs.reviveAll();
             checkNoOrphans(round, state);
+            hubs.blobs.forget(hubs.blobPrefix + "rounds/" + round + "/");
             return new Trial(index, fault, detail.strip(), state, resent, recovery, List.copyOf(violations));
         }
 

@@ -55,8 +55,18 @@ class FaultCampaignTest {
             return new FaultCampaign(dir, Map.of(), null, null, disk, System.out);
         }
         ReplicaSettings replicas = ReplicaSettings.on(pg, s3, "faults");
-        return new FaultCampaign(dir, replicas.env(), replicas.args(), prefix -> s3.keys("faults", prefix), disk,
-                System.out);
+        FaultCampaign.BlobKeys bucket = new FaultCampaign.BlobKeys() {
+            @Override
+            public List<String> under(String prefix) {
+                return s3.keys("faults", prefix);
+            }
+
+            @Override
+            public void forget(String prefix) {
+                s3.delete("faults", prefix);
+            }
+        };
+        return new FaultCampaign(dir, replicas.env(), replicas.args(), bucket, disk, System.out);
     }
 
     static String summary(List<FaultCampaign.Trial> results) {

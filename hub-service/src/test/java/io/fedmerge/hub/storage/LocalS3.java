@@ -75,6 +75,11 @@ public final class LocalS3 implements AutoCloseable {
         }
     }
 
+    /** Deletes every object under {@code prefix} in {@code bucket}, behind the server's back. */
+    public void delete(String bucket, String prefix) {
+        keys(bucket, prefix).forEach(k -> context.getBlobStore().removeBlob(bucket, k));
+    }
+
     /** The store goes away (an outage): connections are refused until {@link #resume}. */
     public void pause() throws Exception {
         proxy.stop();
