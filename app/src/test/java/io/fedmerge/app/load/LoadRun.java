@@ -95,61 +95,39 @@ final class LoadRun {
         Queue q = new Queue();
         List<EdgeConfig> nodes = Collections.synchronizedList(new ArrayList<>(Collections.nCopies(edges, null)));
         long[] contributionBytes = new long[1];
-        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            CountDownLatch start = new CountDownLatch(1);
-            List<Future<?>> all = new ArrayList<>();
-            for (int i = 0; i < edges; i++) {
-                int e = i;
-                all.add(pool.submit(() -> {
-                    start.await();
-                    HubProcess hub = hubs.get(e % hubs.size());
-                    EdgeConfig node = hub.admin().enrollNode(hub.grpcTarget(), name + "-hospital-" + e);
-                    nodes.set(e, node);
-                    long t = System.nanoTime();
-                    try (HubClient c = client(hub, node, q.commit)) {
-                        Contributor.Result r = new Contributor().contribute(c, round, models.resolve("base"),
-                                models.resolve("hospital-" + (1 + e % VARIANTS)), dir.resolve("work-" + e),
-                                (total, done) -> { });
-                        synchronized (contributionBytes) {
-                            contributionBytes[0] += r.manifest().getTotalBytes();
-                        }
-                    }
-                    q.contribute.add(millisSince(t));
-                    return null;
-                }));
+        allAtOnce(edges, q.errors, e -> {
+            HubProcess hub = hubs.get(e % hubs.size());
+            EdgeConfig node = hub.admin().enrollNode(hub.grpcTarget(), name + "-hospital-" + e);
+            nodes.set(e, node);
+            long t = System.nanoTime();
+            try (HubClient c = client(hub, node, q.commit)) {
+                Contributor.Result r = new Contributor().contribute(c, round, models.resolve("base"),
+                        models.resolve("hospital-" + (1 + e % VARIANTS)), dir.resolve("work-" + e),
+                        (total, done) -> { });
+                synchronized (contributionBytes) {
+                    contributionBytes[0] += r.manifest().getTotalBytes();
+                }
             }
-            start.countDown();
-            collect(all, q.errors);
-        }
+            q.contribute.add(millisSince(t));
+        });
         log.printf("%s: %d contributions committed, %d errors%n", name, q.contribute.size(), q.errors.size());
         long t = System.nanoTime();
         hubs.getFirst().admin().post("/api/v1/rounds/" + round + "/trigger", null);
         String digest = hubs.getFirst().admin().awaitRound(round, "PUBLISHED", Duration.ofMinutes(5))
                 .path("artifact").path("checkpointDigest").asString();
         long mergeMillis = (System.nanoTime() - t) / 1_000_000;
-        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            CountDownLatch start = new CountDownLatch(1);
-            List<Future<?>> all = new ArrayList<>();
-            for (int i = 0; i < edges; i++) {
-                int e = i;
-                all.add(pool.submit(() -> {
-                    start.await();
-                    HubProcess hub = hubs.get(e % hubs.size());
-                    long s = System.nanoTime();
-                    try (HubClient c = client(hub, nodes.get(e), null)) {
-                        ModelInstaller.Installed in = new ModelInstaller().install(c, round,
-                                dir.resolve(name + "-installed-" + e), n -> { });
-                        if (!in.digest().equals(digest)) {
-                            q.errors.add("edge " + e + " installed " + in.digest() + ", published " + digest);
-                        }
-                    }
-                    q.install.add(millisSince(s));
-                    return null;
-                }));
+        allAtOnce(edges, q.errors, e -> {
+            HubProcess hub = hubs.get(e % hubs.size());
+            long s = System.nanoTime();
+            try (HubClient c = client(hub, nodes.get(e), null)) {
+                ModelInstaller.Installed in = new ModelInstaller().install(c, round,
+                        dir.resolve(name + "-installed-" + e), n -> { });
+                if (!in.digest().equals(digest)) {
+                    q.errors.add("edge " + e + " installed " + in.digest() + ", published " + digest);
+                }
             }
-            start.countDown();
-            collect(all, q.errors);
-        }
+            q.install.add(millisSince(s));
+        });
         List<Long> rss = new ArrayList<>();
         for (HubProcess h : hubs) {
             rss.add(h.peakRssBytes());
@@ -164,6 +142,29 @@ final class LoadRun {
         final ConcurrentLinkedQueue<Double> contribute = new ConcurrentLinkedQueue<>();
         final ConcurrentLinkedQueue<Double> install = new ConcurrentLinkedQueue<>();
         final ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
+    }
+
+    /** What one edge does in a phase. */
+    private interface EdgeTask {
+        void run(int edge) throws Exception;
+    }
+
+    /** Every edge's task on its own virtual thread, all released at the same moment; failures become errors. */
+    private static void allAtOnce(int edges, ConcurrentLinkedQueue<String> errors, EdgeTask task) throws Exception {
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<?>> all = new ArrayList<>();
+            for (int i = 0; i < edges; i++) {
+                int e = i;
+                all.add(pool.submit(() -> {
+                    start.await();
+                    task.run(e);
+                    return null;
+                }));
+            }
+            start.countDown();
+            collect(all, errors);
+        }
     }
 
     private static void collect(List<Future<?>> all, ConcurrentLinkedQueue<String> errors) throws Exception {

@@ -3,12 +3,15 @@ package io.fedmerge.eval.model;
 import io.fedmerge.core.FedmergeException;
 import io.fedmerge.core.adapter.LoraAdapter;
 import io.fedmerge.core.io.Checkpoint;
+import io.fedmerge.core.io.MappedElements;
 import io.fedmerge.core.io.TensorInfo;
 import io.fedmerge.core.plan.AdapterDelta;
 import io.fedmerge.core.plan.DeltaSource;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
@@ -26,6 +29,9 @@ final class Weights implements AutoCloseable {
     private final Checkpoint checkpoint;
     private final DeltaSource adapter;
     private final ForkJoinPool pool;
+    /** Each tensor mapped once for the model's life (a mapping per block cost a system call pair per read). */
+    private final Arena mappings = Arena.ofShared();
+    private final Map<String, MappedElements> mapped = new ConcurrentHashMap<>();
 
     Weights(Checkpoint checkpoint, LoraAdapter adapter, int threads) {
         this.checkpoint = checkpoint;
@@ -45,7 +51,8 @@ final class Weights implements AutoCloseable {
 
     /** Elements [first, first + count) of a tensor, the adapter's ΔW added. */
     void read(String name, long first, int count, float[] dst) {
-        checkpoint.readFloats(name, first, count, dst);
+        mapped.computeIfAbsent(name, n -> checkpoint.mapElements(n, 0, Math.toIntExact(info(n).elementCount()),
+                mappings)).decode(Math.toIntExact(first), count, dst);
         if (adapter == null) {
             return;
         }
@@ -122,6 +129,8 @@ final class Weights implements AutoCloseable {
     @Override
     public void close() {
         pool.shutdownNow();
+        mapped.clear();
+        mappings.close();
         if (adapter != null) {
             adapter.close();
         }

@@ -67,7 +67,7 @@ public final class Scorer {
     }
 
     /** log softmax(logits)[token], in double. */
-    static double logSoftmax(float[] logits, int token) {
+    public static double logSoftmax(float[] logits, int token) {
         double max = Double.NEGATIVE_INFINITY;
         for (float l : logits) {
             max = Math.max(max, l);

@@ -17,6 +17,7 @@ import io.fedmerge.core.plan.MergePlan;
 import io.fedmerge.core.plan.MergePlanner;
 import io.fedmerge.core.plan.MergeProgress;
 import io.fedmerge.core.tensor.DType;
+import io.fedmerge.eval.score.Scorer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,22 +54,6 @@ class TransformerTest {
         return t;
     }
 
-    static double[] logSoftmax(float[] logits) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float z : logits) {
-            max = Math.max(max, z);
-        }
-        double sum = 0;
-        for (float z : logits) {
-            sum += Math.exp(z - max);
-        }
-        double[] out = new double[logits.length];
-        for (int i = 0; i < logits.length; i++) {
-            out[i] = logits[i] - max - Math.log(sum);
-        }
-        return out;
-    }
-
     @Test
     void everyPositionsLogProbabilitiesMatchTheFloat64Reference() {
         PeakyModel.write(models.resolve("peaky"), 9);
@@ -82,9 +67,8 @@ class TransformerTest {
                 float[][] got = t.forward(prompt, t.newCache(), true);
                 double spread = 0;
                 for (int pos = 0; pos < prompt.length; pos++) {
-                    double[] lp = logSoftmax(got[pos]);
-                    for (int v = 0; v < lp.length; v++) {
-                        assertThat(lp[v]).as("%s position %d token %d", model, pos, v)
+                    for (int v = 0; v < got[pos].length; v++) {
+                        assertThat(Scorer.logSoftmax(got[pos], v)).as("%s position %d token %d", model, pos, v)
                                 .isCloseTo(want[pos][v], offset(1e-3));
                         spread = Math.max(spread, want[pos][v] - want[pos][0]);
                     }

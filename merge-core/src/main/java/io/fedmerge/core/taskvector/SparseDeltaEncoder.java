@@ -2,22 +2,15 @@ package io.fedmerge.core.taskvector;
 
 import io.fedmerge.core.FedmergeException;
 import io.fedmerge.core.io.Checkpoint;
-import io.fedmerge.core.io.CheckpointDigest;
 import io.fedmerge.core.io.TaskVectorFormat;
-import io.fedmerge.core.plan.TensorSetCheck;
 import io.fedmerge.core.tensor.CounterRng;
 import io.fedmerge.core.tensor.DType;
 import io.fedmerge.core.tensor.FloatCodec;
 import io.fedmerge.core.tensor.RandomMask;
-import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.json.JsonMapper;
@@ -38,34 +31,26 @@ public final class SparseDeltaEncoder {
 
     /** @param baseDigest the base's digest when the caller already knows it (it costs a full read), else null */
     public Result encode(Path basePath, Path finetunedPath, Path out, Sparsification how, String baseDigest) {
-        if (Files.exists(out)) {
-            throw new FedmergeException("output " + out + " already exists; choose a new file name");
-        }
-        try (Checkpoint base = Checkpoint.open(basePath); Checkpoint tuned = Checkpoint.open(finetunedPath)) {
-            List<String> warnings = TensorSetCheck.check(base, tuned, "fine-tuned model " + finetunedPath, true);
-            String digest = baseDigest != null ? baseDigest : CheckpointDigest.of(base);
-            Path partial = out.resolveSibling("." + out.getFileName() + ".partial");
-            long elements = 0;
-            long kept = 0;
-            try (OutputStream file = Files.newOutputStream(partial);
-                    DataOutputStream o = new DataOutputStream(new BufferedOutputStream(file, 1 << 20))) {
-                o.write(SparseDeltaFormat.MAGIC);
-                byte[] header = header(base, digest, how, warnings);
-                o.writeInt(Integer.reverseBytes(header.length));
-                o.write(header);
-                for (String name : base.tensorNames()) {
-                    elements += base.info(name).elementCount();
-                    kept += new TensorWriter(base, tuned, name, how).write(o);
-                }
-            } catch (IOException | RuntimeException e) {
-                Files.deleteIfExists(partial);
-                throw e;
+        long[] elements = {0};
+        EncodedDeltaWriter.Written w = EncodedDeltaWriter.write(new EncodedDeltaWriter.Format() {
+            @Override
+            public byte[] magic() {
+                return SparseDeltaFormat.MAGIC;
             }
-            Files.move(partial, out, StandardCopyOption.ATOMIC_MOVE);
-            return new Result(out, digest, Files.size(out), elements, kept, warnings);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + out, e);
-        }
+
+            @Override
+            public byte[] header(Checkpoint base, Checkpoint tuned, String digest, List<String> warnings) {
+                return SparseDeltaEncoder.header(base, digest, how, warnings);
+            }
+
+            @Override
+            public long tensor(Checkpoint base, Checkpoint tuned, String name, DataOutputStream o)
+                    throws IOException {
+                elements[0] += base.info(name).elementCount();
+                return new TensorWriter(base, tuned, name, how).write(o);
+            }
+        }, basePath, finetunedPath, out, baseDigest);
+        return new Result(out, w.digest(), w.bytes(), elements[0], w.total(), w.warnings());
     }
 
     /** The metadata of the task vector this file decodes to: a dense one's, plus how it was thinned. */

@@ -1,23 +1,15 @@
 package io.fedmerge.core.taskvector;
 
-import io.fedmerge.core.FedmergeException;
 import io.fedmerge.core.io.Checkpoint;
-import io.fedmerge.core.io.CheckpointDigest;
 import io.fedmerge.core.io.TensorInfo;
-import io.fedmerge.core.plan.TensorSetCheck;
 import io.fedmerge.core.tensor.DType;
-import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -37,32 +29,24 @@ public final class XorDeltaEncoder {
 
     /** @param baseDigest the base's digest when the caller already knows it (it costs a full read), else null */
     public Result encode(Path basePath, Path finetunedPath, Path out, String baseDigest) {
-        if (Files.exists(out)) {
-            throw new FedmergeException("output " + out + " already exists; choose a new file name");
-        }
-        try (Checkpoint base = Checkpoint.open(basePath); Checkpoint tuned = Checkpoint.open(finetunedPath)) {
-            List<String> warnings = TensorSetCheck.check(base, tuned, "fine-tuned model " + finetunedPath, true);
-            String digest = baseDigest != null ? baseDigest : CheckpointDigest.of(base);
-            Path partial = out.resolveSibling("." + out.getFileName() + ".partial");
-            long tunedBytes = 0;
-            try (OutputStream file = Files.newOutputStream(partial);
-                    DataOutputStream o = new DataOutputStream(new BufferedOutputStream(file, 1 << 20))) {
-                o.write(XorDeltaFormat.MAGIC);
-                byte[] header = header(base, tuned, digest, warnings);
-                o.writeInt(Integer.reverseBytes(header.length));
-                o.write(header);
-                for (String name : base.tensorNames()) {
-                    tunedBytes += encodeTensor(base, tuned, name, o);
-                }
-            } catch (IOException | RuntimeException e) {
-                Files.deleteIfExists(partial);
-                throw e;
+        EncodedDeltaWriter.Written w = EncodedDeltaWriter.write(new EncodedDeltaWriter.Format() {
+            @Override
+            public byte[] magic() {
+                return XorDeltaFormat.MAGIC;
             }
-            Files.move(partial, out, StandardCopyOption.ATOMIC_MOVE);
-            return new Result(out, digest, Files.size(out), tunedBytes, warnings);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + out, e);
-        }
+
+            @Override
+            public byte[] header(Checkpoint base, Checkpoint tuned, String digest, List<String> warnings) {
+                return XorDeltaEncoder.header(base, tuned, digest, warnings);
+            }
+
+            @Override
+            public long tensor(Checkpoint base, Checkpoint tuned, String name, DataOutputStream o)
+                    throws IOException {
+                return encodeTensor(base, tuned, name, o);
+            }
+        }, basePath, finetunedPath, out, baseDigest);
+        return new Result(out, w.digest(), w.bytes(), w.total(), w.warnings());
     }
 
     private static byte[] header(Checkpoint base, Checkpoint tuned, String digest, List<String> warnings) {
