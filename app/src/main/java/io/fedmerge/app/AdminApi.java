@@ -62,7 +62,10 @@ public final class AdminApi {
 
     /** Polls a round until it reaches {@code state}; a FAILED, CANCELLED or REJECTED one ends the wait with its reason. */
     public JsonNode awaitRound(String roundId, String state, Duration timeout) {
-        JsonNode round = awaitAny(roundId, java.util.Set.of(state, "FAILED", "CANCELLED", "REJECTED"), timeout);
+        // waiting for a terminal failure state is allowed: a set, not Set.of, which refuses the duplicate
+        java.util.Set<String> stops = new java.util.HashSet<>(java.util.List.of("FAILED", "CANCELLED", "REJECTED"));
+        stops.add(state);
+        JsonNode round = awaitAny(roundId, stops, timeout);
         String now = round.path("state").asString();
         if (!now.equals(state)) {
             throw new FedmergeException("round " + roundId + " " + now + ": " + round.path("reason").asString());
