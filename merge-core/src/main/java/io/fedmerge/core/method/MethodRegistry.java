@@ -4,6 +4,8 @@ import io.fedmerge.core.config.ConfigException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /** Every merge method, under mergekit's names, with mergekit's defaults (MERGE_METHODS §3.5). */
 public final class MethodRegistry {
@@ -45,5 +47,12 @@ public final class MethodRegistry {
 
     public List<String> names() {
         return List.copyOf(methods.keySet());
+    }
+
+    /** Every parameter name some method declares: a name outside it is a typo, not another method's setting. */
+    public Set<String> parameterNames() {
+        Set<String> names = new TreeSet<>();
+        methods.values().forEach(m -> m.parameters().forEach(spec -> names.add(spec.name())));
+        return names;
     }
 }

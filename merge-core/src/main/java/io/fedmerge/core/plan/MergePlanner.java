@@ -55,7 +55,9 @@ public final class MergePlanner {
                 throw new ConfigException("models lists nothing to merge besides the base model");
             }
             checkDistinctIds(contributors);
-            ParameterResolver resolver = new ParameterResolver(method, entries, config.parameters());
+            ParameterResolver resolver = new ParameterResolver(method, entries, config.parameters(),
+                    registry.parameterNames());
+            warnings.addAll(resolver.warnings());
             ModelFacts facts = ModelFacts.of(base);
             LayerPositions layers = LayerPositions.of(base.tensorNames(), facts.layers());
             long seed = validateEveryTensor(method, base, resolver, layers, facts, contributors, warnings);

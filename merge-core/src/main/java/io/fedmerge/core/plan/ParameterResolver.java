@@ -7,24 +7,40 @@ import io.fedmerge.core.method.MergeMethod;
 import io.fedmerge.core.method.ParameterSpec;
 import io.fedmerge.core.method.TensorParameters;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
  * Resolves a method's parameters for each tensor: per-model value, then top-level value, then the method default
  * (MERGE_METHODS §2.6). Construction checks every key and every value that can ever be used against the method's
- * declared parameters and ranges, so a typo fails before any tensor is read.
+ * declared parameters and ranges, so a typo fails before any tensor is read. A name another method declares (mergekit's
+ * own configs pass {@code weight} to every method) is ignored with a warning instead: mergekit ignores it silently.
  */
 public final class ParameterResolver {
     private final MergeMethod method;
     private final List<ModelEntry> models;
     private final Map<String, ParameterValue> global;
+    private final Set<String> otherMethodsParameters;
+    private final Set<String> warnings = new LinkedHashSet<>();
 
+    /** Refuses every parameter {@code method} does not declare. */
     public ParameterResolver(MergeMethod method, List<ModelEntry> models, Map<String, ParameterValue> global) {
+        this(method, models, global, Set.of());
+    }
+
+    /**
+     * @param otherMethodsParameters names declared by some method: one of them that {@code method} does not use is
+     *     ignored with a warning rather than refused
+     */
+    public ParameterResolver(MergeMethod method, List<ModelEntry> models, Map<String, ParameterValue> global,
+            Set<String> otherMethodsParameters) {
         this.method = method;
         this.models = List.copyOf(models);
         this.global = Map.copyOf(global);
+        this.otherMethodsParameters = Set.copyOf(otherMethodsParameters);
         Map<String, ParameterSpec> specs = method.parameters().stream()
                 .collect(Collectors.toMap(ParameterSpec::name, s -> s));
         global.forEach((key, value) -> check(specs, key, value, "parameters", true));
@@ -36,6 +52,11 @@ public final class ParameterResolver {
     private void check(Map<String, ParameterSpec> specs, String key, ParameterValue value, String where,
             boolean topLevel) {
         ParameterSpec spec = specs.get(key);
+        if (spec == null && otherMethodsParameters.contains(key)) {
+            warnings.add("parameter '" + key + "' in " + where + " is not used by merge_method " + method.name()
+                    + "; ignored");
+            return;
+        }
         if (spec == null) {
             throw new ConfigException("unknown parameter '" + key + "' in " + where + " for merge_method "
                     + method.name() + "; it accepts: " + String.join(", ", specs.keySet().stream().sorted().toList()));
@@ -74,6 +95,11 @@ public final class ParameterResolver {
     private static ConfigException outOfRange(ParameterSpec spec, Object v, String where) {
         return new ConfigException("parameter '" + spec.name() + "' in " + where + " is " + v + "; expected "
                 + spec.rangeText());
+    }
+
+    /** What was accepted but will have no effect, one line each. */
+    public List<String> warnings() {
+        return List.copyOf(warnings);
     }
 
     /** The parameters for one tensor at layer position {@code t}. */

@@ -143,8 +143,15 @@ class BadInputTest {
 
     @Test
     void unknownParameter() throws Exception {
-        mergeExpectingFailure(twoModels("ties", "hospital-2", "parameters: {gamma: 0.1}\n"),
-                "unknown parameter 'gamma'", "for merge_method ties");
+        mergeExpectingFailure(twoModels("ties", "hospital-2", "parameters: {densty: 0.1}\n"),
+                "unknown parameter 'densty'", "for merge_method ties", "it accepts: density");
+    }
+
+    @Test
+    void unknownParameterOfOneModel() throws Exception {
+        mergeExpectingFailure("merge_method: model_stock\nbase_model: base\nmodels:\n"
+                + "  - model: hospital-1\n    parameters: {wieght: 0.5}\n  - model: hospital-2\n",
+                "unknown parameter 'wieght' in parameters of model hospital-1 for merge_method model_stock");
     }
 
     @Test
