@@ -8,6 +8,7 @@ import java.util.Map;
 /**
  * A parsed mergekit-compatible merge configuration.
  *
+ * @param baseModel the model the others were fine-tuned from, or null (linear, nuslerp, karcher, passthrough)
  * @param directory where relative model paths are resolved (the config file's directory)
  * @param dtype mergekit's {@code dtype}; fedmerge always computes in float32, so it only sets the default output
  *     dtype when {@code out_dtype} is absent (null: keep each base tensor's dtype)
@@ -26,6 +27,14 @@ public record MergeConfig(
     public MergeConfig {
         models = List.copyOf(models);
         parameters = Map.copyOf(parameters);
+    }
+
+    /**
+     * The model whose tensor list, dtypes, config.json and tokenizer the output takes: the base, or without one the
+     * first of {@code models}, as mergekit does.
+     */
+    public String layoutModel() {
+        return baseModel != null ? baseModel : models.getFirst().model();
     }
 
     public Path resolve(String model) {

@@ -53,7 +53,8 @@ public final class MergeConfigParser {
                     + "); quote it if it is text");
         }
         if (!(root instanceof Map<?, ?> map)) {
-            throw new ConfigException("config must be a YAML mapping with merge_method, base_model and models");
+            throw new ConfigException("config must be a YAML mapping with merge_method, models and (for most methods)"
+                    + " base_model");
         }
         for (Object key : map.keySet()) {
             if ("slices".equals(key)) {
@@ -65,7 +66,7 @@ public final class MergeConfigParser {
             }
         }
         String method = requireString(map, "merge_method", "the top level");
-        String base = requireString(map, "base_model", "the top level");
+        String base = map.get("base_model") == null ? null : requireString(map, "base_model", "the top level");
         Object tokenizer = map.get("tokenizer_source");
         if (tokenizer != null && !"base".equals(tokenizer)) {
             throw new ConfigException("tokenizer_source: only 'base' is supported (the output keeps the base model's"

@@ -24,6 +24,12 @@ public final class KarcherMerge extends SpanMerge {
         return PARAMETERS;
     }
 
+    /** mergekit runs it without a base too: the weights are the models' own. */
+    @Override
+    public MergeMethod withoutBase() {
+        return this;
+    }
+
     @Override
     public void validate(TensorContext context) {
         if (context.contributors() < 1) {

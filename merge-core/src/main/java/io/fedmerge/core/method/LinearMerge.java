@@ -20,6 +20,12 @@ public final class LinearMerge implements MergeMethod {
         return PARAMETERS;
     }
 
+    /** mergekit runs it without a base too: the weights are the models' own. */
+    @Override
+    public MergeMethod withoutBase() {
+        return this;
+    }
+
     @Override
     public boolean baseEntryTakesPart() {
         return true;

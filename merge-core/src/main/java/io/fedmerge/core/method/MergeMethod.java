@@ -1,5 +1,6 @@
 package io.fedmerge.core.method;
 
+import io.fedmerge.core.config.ConfigException;
 import java.util.List;
 
 /** A merge method, registered under mergekit's name. */
@@ -12,6 +13,15 @@ public interface MergeMethod {
 
     /** Rules between parameters, checked for every tensor before anything is written. */
     default void validate(TensorContext context) {}
+
+    /**
+     * This method for a config without {@code base_model}, where the first model gives the output's layout and
+     * every model takes part; refused for methods that merge differences from a base.
+     */
+    default MergeMethod withoutBase() {
+        throw new ConfigException("merge_method " + name() + " needs base_model: it merges each model's difference"
+                + " from the model they were all fine-tuned from; add base_model: <that model>");
+    }
 
     /** Whether a models[] entry naming the base itself takes part (as a zero delta) or is dropped. */
     default boolean baseEntryTakesPart() {

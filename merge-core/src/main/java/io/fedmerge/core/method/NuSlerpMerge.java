@@ -6,15 +6,31 @@ import java.util.List;
 /**
  * mergekit's {@code nuslerp} with a base: θ₀ + SLERP of the two task vectors at t = w₂ / (w₁ + w₂) (0.5 when the
  * weights cancel), over the flattened tensor ({@code nuslerp_flatten}, default), else per row, or per column with
- * {@code nuslerp_row_wise}. Nearly colinear vectors (|sin Ω| < 1e-8) are interpolated linearly.
+ * {@code nuslerp_row_wise}. Nearly colinear vectors (|sin Ω| < 1e-8) are interpolated linearly. Without a base, the
+ * SLERP of the two models' own weights.
  */
 public final class NuSlerpMerge extends SpanMerge {
     private static final List<ParameterSpec> PARAMETERS = List.of(ParameterSpec.WEIGHT,
             ParameterSpec.flag("nuslerp_flatten", true), ParameterSpec.flag("nuslerp_row_wise", false));
 
+    private final boolean onDeltas;
+
+    public NuSlerpMerge() {
+        this(true);
+    }
+
+    private NuSlerpMerge(boolean onDeltas) {
+        this.onDeltas = onDeltas;
+    }
+
     @Override
     public String name() {
         return "nuslerp";
+    }
+
+    @Override
+    public MergeMethod withoutBase() {
+        return new NuSlerpMerge(false);
     }
 
     @Override
@@ -25,14 +41,14 @@ public final class NuSlerpMerge extends SpanMerge {
     @Override
     public void validate(TensorContext context) {
         if (context.contributors() != 2) {
-            throw new ConfigException("nuslerp merges exactly two models besides the base, found "
-                    + context.contributors() + "; for one model and the base use slerp");
+            throw new ConfigException("nuslerp merges exactly two models" + (onDeltas ? " besides the base" : "")
+                    + ", found " + context.contributors() + (onDeltas ? "; for one model and the base use slerp" : ""));
         }
     }
 
     @Override
     boolean onDeltas(TensorContext context) {
-        return true;
+        return onDeltas;
     }
 
     @Override
@@ -45,6 +61,7 @@ public final class NuSlerpMerge extends SpanMerge {
 
     @Override
     double[] coefficients(TensorContext context, double[][] g) {
+        double base = onDeltas ? 1 : 0;
         double[] w = context.params().perModel("weight");
         double t = Math.abs(w[0] + w[1]) < 1e-6 ? 0.5 : w[1] / (w[0] + w[1]);
         double n0 = Math.max(Math.sqrt(g[0][0]), 1e-7);
@@ -52,8 +69,8 @@ public final class NuSlerpMerge extends SpanMerge {
         double theta = Math.acos(Math.max(-1, Math.min(1, g[0][1] / (n0 * n1))));
         double sin = Math.sin(theta);
         if (Math.abs(sin) < 1e-8) {
-            return new double[] {1, 1 - t, t};
+            return new double[] {base, 1 - t, t};
         }
-        return new double[] {1, Math.sin((1 - t) * theta) / sin, Math.sin(t * theta) / sin};
+        return new double[] {base, Math.sin((1 - t) * theta) / sin, Math.sin(t * theta) / sin};
     }
 }

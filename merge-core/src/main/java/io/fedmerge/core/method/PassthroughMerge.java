@@ -18,6 +18,12 @@ public final class PassthroughMerge implements MergeMethod {
         return PARAMETERS;
     }
 
+    /** mergekit runs it without a base too: the weights are the models' own. */
+    @Override
+    public MergeMethod withoutBase() {
+        return this;
+    }
+
     @Override
     public void validate(TensorContext context) {
         if (context.contributors() != 1) {

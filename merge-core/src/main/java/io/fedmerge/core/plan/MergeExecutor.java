@@ -90,7 +90,7 @@ public final class MergeExecutor {
                 warnings::add, plan.attention(), preparation, reports::add);
         TensorMerge merge = plan.method().forTensor(ctx);
         runner.run(merge, baseInfo.elementCount(), baseInfo.rowLength(), sources.size(),
-                SliceReaders.of(plan.base(), "base model " + plan.config().baseModel(), name, sources),
+                SliceReaders.of(plan.base(), plan.layoutName(), name, sources),
                 (first, values, length) -> writer.write(name, first, values, length));
     }
 

@@ -30,6 +30,11 @@ public record MergePlan(
         warnings = List.copyOf(warnings);
     }
 
+    /** How errors name the checkpoint the output's layout comes from. */
+    public String layoutName() {
+        return (config.baseModel() == null ? "model " : "base model ") + config.layoutModel();
+    }
+
     public List<String> contributorIds() {
         return contributors.stream().map(DeltaSource::id).toList();
     }

@@ -33,19 +33,25 @@ public final class MergePlanner {
     }
 
     public MergePlan plan(MergeConfig config) {
-        MergeMethod method = registry.get(config.mergeMethod());
-        Path basePath = config.resolve(config.baseModel());
+        boolean baseless = config.baseModel() == null;
+        MergeMethod method = baseless ? registry.get(config.mergeMethod()).withoutBase()
+                : registry.get(config.mergeMethod());
+        Path basePath = baseless ? layoutOfBaselessMerge(config) : config.resolve(config.baseModel());
         Checkpoint base = Checkpoint.open(basePath);
         List<DeltaSource> contributors = new ArrayList<>();
         try {
             if (TaskVectorFormat.isTaskVector(base)) {
-                throw new ConfigException("base_model " + basePath + " is a task vector, not a model checkpoint");
+                throw new ConfigException((baseless ? "models[0] " : "base_model ") + basePath
+                        + " is a task vector, not a model checkpoint" + (baseless ? ": a task vector needs base_model"
+                        : ""));
             }
             List<String> warnings = new ArrayList<>();
             List<ModelEntry> entries = new ArrayList<>();
             BaseDigest digest = new BaseDigest(base);
             for (ModelEntry entry : config.models()) {
-                DeltaSource source = open(entry, config, basePath, base, method, digest, warnings);
+                // without a base the first model is the reference everything else is a delta from, and takes part
+                DeltaSource source = baseless && entries.isEmpty() ? new ZeroDelta(entry.model())
+                        : open(entry, config, basePath, base, method, digest, warnings);
                 if (source != null) {
                     contributors.add(source);
                     entries.add(entry);
@@ -73,6 +79,18 @@ public final class MergePlanner {
             contributors.forEach(DeltaSource::close);
             throw e;
         }
+    }
+
+    /** The first model, which must be a full checkpoint: an adapter or a task vector means nothing without a base. */
+    private static Path layoutOfBaselessMerge(MergeConfig config) {
+        for (int i = 0; i < config.models().size(); i++) {
+            ModelReference ref = ModelReference.resolve(config, config.models().get(i).model());
+            if (ref.adapter() != null || LoraAdapter.isAdapterDirectory(ref.model())) {
+                throw new ConfigException("models[" + i + "] " + config.models().get(i).model() + " is a LoRA"
+                        + " adapter: without base_model there is no model to apply it to; add base_model");
+            }
+        }
+        return config.resolve(config.models().getFirst().model());
     }
 
     private DeltaSource open(ModelEntry entry, MergeConfig config, Path basePath, Checkpoint base,

@@ -151,7 +151,7 @@ final class PlanModelView implements ModelView {
         };
         var info = plan.base().info(tensor);
         runner.accumulate(statsOnly, info.elementCount(), info.rowLength(), plan.contributors().size(),
-                SliceReaders.of(plan.base(), "base model " + plan.config().baseModel(), tensor, sources()));
+                SliceReaders.of(plan.base(), plan.layoutName(), tensor, sources()));
         return collected;
     }
 
