@@ -1,7 +1,9 @@
 package io.fedmerge.core.cli;
 
 import io.fedmerge.core.FedmergeException;
+import io.fedmerge.core.config.MergeConfig;
 import io.fedmerge.core.config.MergeConfigParser;
+import io.fedmerge.core.config.ParameterValue;
 import io.fedmerge.core.io.CheckpointWriter;
 import io.fedmerge.core.method.MethodRegistry;
 import io.fedmerge.core.plan.AdapterExport;
@@ -9,8 +11,11 @@ import io.fedmerge.core.plan.MergeExecutor;
 import io.fedmerge.core.plan.MergePlan;
 import io.fedmerge.core.plan.MergePlanner;
 import io.fedmerge.core.plan.MergeResult;
+import io.fedmerge.core.plan.OutputFiles;
 import io.fedmerge.core.plan.TensorMergeRunner;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,7 +36,29 @@ final class MergeCommand implements Callable<Integer> {
 
     @Option(names = "--shard-size", converter = ByteSize.class, paramLabel = "SIZE",
             description = "Largest output shard, e.g. 5GB (default), 500MB.")
-    long shardSize = CheckpointWriter.DEFAULT_SHARD_BYTES;
+    Long shardSize;
+
+    @Option(names = "--out-shard-size", converter = KmbCount.class, paramLabel = "N",
+            description = "mergekit's spelling of --shard-size: bytes, with K, M or B for thousand, million, billion"
+                    + " (e.g. 5B).")
+    Long outShardSize;
+
+    @Option(names = "--copy-tokenizer", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Copy the base's tokenizer files into the output (default; --no-copy-tokenizer leaves them"
+                    + " out).")
+    boolean copyTokenizer;
+
+    @Option(names = "--write-model-card", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Write a README.md model card in mergekit's layout: method, inputs, config (default).")
+    boolean writeModelCard;
+
+    @Option(names = "--random-seed", paramLabel = "SEED", description = "Seed of the random methods (dare_*, della*)"
+            + " when the config sets no random_seed.")
+    Long randomSeed;
+
+    @Option(names = {"--lazy-unpickle", "--allow-crimes", "--low-cpu-memory"}, hidden = true,
+            description = "mergekit options that fedmerge accepts and does not need.")
+    boolean[] mergekitNoOps = new boolean[0];
 
     @Option(names = "--slice-elements", hidden = true, description = "Elements per work slice (tuning/tests).")
     int sliceElements = TensorMergeRunner.DEFAULT_SLICE_ELEMENTS;
@@ -55,15 +82,24 @@ final class MergeCommand implements Callable<Integer> {
         if (rank != null && rank < 1) {
             throw new FedmergeException("--rank must be at least 1, found " + rank);
         }
+        if (shardSize != null && outShardSize != null) {
+            throw new FedmergeException("--shard-size and --out-shard-size set the same thing; give one");
+        }
+        if (mergekitNoOps.length > 0) {
+            System.err.println("note: --lazy-unpickle, --allow-crimes and --low-cpu-memory change nothing here:"
+                    + " fedmerge maps safetensors lazily and checks shapes always");
+        }
         CheckpointWriter.checkTargetUsable(out.toAbsolutePath().normalize());
         MergePlanner planner = new MergePlanner(new MethodRegistry());
-        try (MergePlan plan = planner.plan(MergeConfigParser.parse(config))) {
+        try (MergePlan plan = planner.plan(withSeed(MergeConfigParser.parse(config)))) {
             plan.warnings().forEach(w -> System.err.println("warning: " + w));
             if (asAdapter) {
                 return exportAdapter(plan);
             }
-            MergeResult r = new MergeExecutor(threads, shardSize, sliceElements)
-                    .execute(plan, out, new ProgressBar(System.err, "merge " + plan.method().name(), json));
+            long shard = shardSize != null ? shardSize
+                    : outShardSize != null ? outShardSize : CheckpointWriter.DEFAULT_SHARD_BYTES;
+            MergeResult r = new MergeExecutor(threads, shard, sliceElements,
+                    new OutputFiles(copyTokenizer, writeModelCard)).execute(plan, out, new ProgressBar(System.err, "merge " + plan.method().name(), json));
             r.warnings().stream().skip(plan.warnings().size()).distinct()
                     .forEach(w -> System.err.println("warning: " + w));
             if (!json && !r.units().isEmpty()) {
@@ -76,6 +112,23 @@ final class MergeCommand implements Callable<Integer> {
                             r.bytesWritten() / 1e6 / Math.max(1e-9, r.seconds())));
             return 0;
         }
+    }
+
+    /** --random-seed fills in the config's random_seed; a config that sets another one is a contradiction. */
+    private MergeConfig withSeed(MergeConfig c) {
+        if (randomSeed == null) {
+            return c;
+        }
+        ParameterValue set = c.parameters().get("random_seed");
+        if (set != null && !(set instanceof ParameterValue.Scalar s && s.value() instanceof Double d
+                && d == randomSeed.doubleValue())) {
+            throw new FedmergeException("--random-seed " + randomSeed + " contradicts the config's random_seed; drop"
+                    + " one of them");
+        }
+        Map<String, ParameterValue> params = new LinkedHashMap<>(c.parameters());
+        params.put("random_seed", new ParameterValue.Scalar(randomSeed.doubleValue()));
+        return new MergeConfig(c.mergeMethod(), c.baseModel(), c.models(), params, c.dtype(), c.outDtype(),
+                c.directory(), c.source());
     }
 
     private int exportAdapter(MergePlan plan) {

@@ -139,19 +139,35 @@ public final class CheckpointWriter implements AutoCloseable {
         }
     }
 
-    /** Copies config.json, tokenizer and other small files of the base (everything but its weights). */
+    /** {@link #carryFilesFrom(Path, java.util.function.Predicate)} skipping nothing more. */
     public void carryFilesFrom(Path baseDir) {
+        carryFilesFrom(baseDir, name -> false);
+    }
+
+    /**
+     * Copies config.json, the tokenizer and other small files of the base: never its weights in any format (another
+     * model's weights in the output would be wrong, and pickles are code), and no file already written here (a model
+     * card). {@code skip} names more files to leave out.
+     */
+    public void carryFilesFrom(Path baseDir, java.util.function.Predicate<String> skip) {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(baseDir)) {
             for (Path p : entries) {
                 String n = p.getFileName().toString();
-                if (Files.isRegularFile(p) && !n.endsWith(".safetensors") && !n.equals(Checkpoint.INDEX_FILE)
-                        && !n.startsWith(".") && !Files.exists(staging.resolve(n))) {
+                if (Files.isRegularFile(p) && !isWeightFile(n) && !n.equals(Checkpoint.INDEX_FILE)
+                        && !n.startsWith(".") && !skip.test(n) && !Files.exists(staging.resolve(n))) {
                     Files.copy(p, staging.resolve(n));
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot copy model files from " + baseDir, e);
         }
+    }
+
+    private static boolean isWeightFile(String name) {
+        String n = name.toLowerCase(java.util.Locale.ROOT);
+        return n.endsWith(".safetensors") || n.endsWith(".bin") || n.endsWith(".pt") || n.endsWith(".pth")
+                || n.endsWith(".ckpt") || n.endsWith(".h5") || n.endsWith(".msgpack") || n.endsWith(".gguf")
+                || n.endsWith(".index.json");
     }
 
     /** Syncs every shard, writes the index and renames the staging directory to the target in one step. */

@@ -26,14 +26,20 @@ public final class MergeExecutor {
     private final int threads;
     private final long shardBytes;
     private final int sliceElements;
+    private final OutputFiles files;
 
     public MergeExecutor(int threads, long shardBytes, int sliceElements) {
+        this(threads, shardBytes, sliceElements, OutputFiles.DEFAULT);
+    }
+
+    public MergeExecutor(int threads, long shardBytes, int sliceElements, OutputFiles files) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be at least 1, found " + threads);
         }
         this.threads = threads;
         this.shardBytes = shardBytes;
         this.sliceElements = sliceElements;
+        this.files = files;
     }
 
     public MergeExecutor(int threads) {
@@ -63,7 +69,12 @@ public final class MergeExecutor {
                 bytesDone += spec.byteLength();
                 progress.tensorDone(spec.name(), ++done, bytesDone);
             }
-            writer.carryFilesFrom(plan.base().directory());
+            if (files.modelCard()) {
+                writer.addFile(ModelCard.FILE, ModelCard.of(plan));
+            }
+            // the layout model's README describes that model, not this merge
+            writer.carryFilesFrom(plan.base().directory(), n -> n.equals(ModelCard.FILE)
+                    || !files.tokenizer() && OutputFiles.isTokenizerFile(n));
             writer.addFile("mergekit_config.yml", plan.config().source());
             Path published = writer.commit();
             double seconds = (System.nanoTime() - start) / 1e9;
