@@ -22,6 +22,7 @@ public final class MethodRegistry {
         register(new SceMerge());
         register(new NearSwapMerge());
         register(new PassthroughMerge());
+        register(new ArceeFusionMerge());
         register(new GeneralizedTaskArithmetic("task_arithmetic", Sparsifier.NONE, false, false, false));
         register(new GeneralizedTaskArithmetic("ties", Sparsifier.MAGNITUDE, true, true, false));
         register(new GeneralizedTaskArithmetic("dare_ties", Sparsifier.RANDOM, true, false, true));

@@ -39,7 +39,8 @@ class EveryMethodCliTest {
             Map.entry("karcher", new String[] {"{}", "{}", "3"}),
             Map.entry("sce", new String[] {"{}", "{select_topk: 0.5}", "3"}),
             Map.entry("nearswap", new String[] {"{}", "{t: 0.001}", "1"}),
-            Map.entry("passthrough", new String[] {"{}", "{}", "1"}));
+            Map.entry("passthrough", new String[] {"{}", "{}", "1"}),
+            Map.entry("arcee_fusion", new String[] {"{}", "{}", "1"}));
 
     @BeforeAll
     static void generate() {
