@@ -23,6 +23,8 @@ public final class MethodRegistry {
         register(new NearSwapMerge());
         register(new PassthroughMerge());
         register(new ArceeFusionMerge());
+        register(RamMerge.ram());
+        register(RamMerge.ramPlusTensorLocal());
         register(new GeneralizedTaskArithmetic("task_arithmetic", Sparsifier.NONE, false, false, false));
         register(new GeneralizedTaskArithmetic("ties", Sparsifier.MAGNITUDE, true, true, false));
         register(new GeneralizedTaskArithmetic("dare_ties", Sparsifier.RANDOM, true, false, true));

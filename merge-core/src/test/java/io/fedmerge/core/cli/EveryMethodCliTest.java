@@ -40,7 +40,9 @@ class EveryMethodCliTest {
             Map.entry("sce", new String[] {"{}", "{select_topk: 0.5}", "3"}),
             Map.entry("nearswap", new String[] {"{}", "{t: 0.001}", "1"}),
             Map.entry("passthrough", new String[] {"{}", "{}", "1"}),
-            Map.entry("arcee_fusion", new String[] {"{}", "{}", "1"}));
+            Map.entry("arcee_fusion", new String[] {"{}", "{}", "1"}),
+            Map.entry("ram", new String[] {"{}", "{epsilon: 0.001}", "3"}),
+            Map.entry("ramplus_tl", new String[] {"{}", "{r: 0.5, alpha: 0.3, epsilon: 0.001}", "3"}));
 
     @BeforeAll
     static void generate() {
