@@ -12,9 +12,11 @@ import io.fedmerge.core.plan.MergePlan;
 import io.fedmerge.core.plan.MergePlanner;
 import io.fedmerge.core.plan.MergeResult;
 import io.fedmerge.core.plan.OutputFiles;
+import io.fedmerge.core.plan.SlicePlans;
 import io.fedmerge.core.plan.TensorMergeRunner;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -25,7 +27,8 @@ import tools.jackson.databind.node.ObjectNode;
 @Command(name = "merge", mixinStandardHelpOptions = true,
         description = "Merge models as a mergekit YAML config says, into a Hugging Face checkpoint directory.")
 final class MergeCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "CONFIG", description = "mergekit-style YAML (merge_method, base_model, models, parameters).")
+    @Parameters(index = "0", paramLabel = "CONFIG",
+            description = "mergekit-style YAML (merge_method, base_model, models or slices, parameters).")
     Path config;
 
     @Parameters(index = "1", paramLabel = "OUT_DIR", description = "Output directory; must not exist or be empty.")
@@ -91,27 +94,50 @@ final class MergeCommand implements Callable<Integer> {
         }
         CheckpointWriter.checkTargetUsable(out.toAbsolutePath().normalize());
         MergePlanner planner = new MergePlanner(new MethodRegistry());
-        try (MergePlan plan = planner.plan(withSeed(MergeConfigParser.parse(config)))) {
+        MergeConfig parsed = withSeed(MergeConfigParser.parse(config));
+        if (!parsed.slices().isEmpty()) {
+            if (asAdapter) {
+                throw new FedmergeException("--as-adapter takes a models: config; a slices: merge writes a checkpoint");
+            }
+            try (SlicePlans plans = SlicePlans.plan(planner, parsed)) {
+                List<String> planned = plans.parts().stream().flatMap(p -> p.warnings().stream()).distinct().toList();
+                planned.forEach(w -> System.err.println("warning: " + w));
+                return report(executor().execute(plans.parts(), plans.configJson(), out, progress(parsed)),
+                        planned);
+            }
+        }
+        try (MergePlan plan = planner.plan(parsed)) {
             plan.warnings().forEach(w -> System.err.println("warning: " + w));
             if (asAdapter) {
                 return exportAdapter(plan);
             }
-            long shard = shardSize != null ? shardSize
-                    : outShardSize != null ? outShardSize : CheckpointWriter.DEFAULT_SHARD_BYTES;
-            MergeResult r = new MergeExecutor(threads, shard, sliceElements,
-                    new OutputFiles(copyTokenizer, writeModelCard)).execute(plan, out, new ProgressBar(System.err, "merge " + plan.method().name(), json));
-            r.warnings().stream().skip(plan.warnings().size()).distinct()
-                    .forEach(w -> System.err.println("warning: " + w));
-            if (!json && !r.units().isEmpty()) {
-                UnitTable.print(r.units(), System.out);
-            }
-            System.out.println(json ? summary(r) : "merged %d tensors from %d models with %s into %s (%d shard%s,"
-                    .formatted(r.tensors(), r.contributors(), r.method(), r.output(), r.shards(),
-                            r.shards() == 1 ? "" : "s")
-                    + " %.1f MB, %.1f s, %.0f MB/s written)".formatted(r.bytesWritten() / 1e6, r.seconds(),
-                            r.bytesWritten() / 1e6 / Math.max(1e-9, r.seconds())));
-            return 0;
+            return report(executor().execute(plan, out, progress(parsed)), plan.warnings());
         }
+    }
+
+    private MergeExecutor executor() {
+        long shard = shardSize != null ? shardSize
+                : outShardSize != null ? outShardSize : CheckpointWriter.DEFAULT_SHARD_BYTES;
+        return new MergeExecutor(threads, shard, sliceElements, new OutputFiles(copyTokenizer, writeModelCard));
+    }
+
+    private ProgressBar progress(MergeConfig c) {
+        return new ProgressBar(System.err, "merge " + c.mergeMethod(), json);
+    }
+
+    /** Prints what the merge found beyond the plan's own warnings (already printed), then the summary. */
+    private int report(MergeResult r, List<String> planned) {
+        r.warnings().stream().filter(w -> !planned.contains(w)).distinct()
+                .forEach(w -> System.err.println("warning: " + w));
+        if (!json && !r.units().isEmpty()) {
+            UnitTable.print(r.units(), System.out);
+        }
+        System.out.println(json ? summary(r) : "merged %d tensors from %d models with %s into %s (%d shard%s,"
+                .formatted(r.tensors(), r.contributors(), r.method(), r.output(), r.shards(),
+                        r.shards() == 1 ? "" : "s")
+                + " %.1f MB, %.1f s, %.0f MB/s written)".formatted(r.bytesWritten() / 1e6, r.seconds(),
+                        r.bytesWritten() / 1e6 / Math.max(1e-9, r.seconds())));
+        return 0;
     }
 
     /** --random-seed fills in the config's random_seed; a config that sets another one is a contradiction. */
@@ -128,7 +154,7 @@ final class MergeCommand implements Callable<Integer> {
         Map<String, ParameterValue> params = new LinkedHashMap<>(c.parameters());
         params.put("random_seed", new ParameterValue.Scalar(randomSeed.doubleValue()));
         return new MergeConfig(c.mergeMethod(), c.baseModel(), c.models(), params, c.dtype(), c.outDtype(),
-                c.directory(), c.source());
+                c.directory(), c.source(), c.slices());
     }
 
     private int exportAdapter(MergePlan plan) {

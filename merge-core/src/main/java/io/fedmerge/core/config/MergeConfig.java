@@ -13,6 +13,7 @@ import java.util.Map;
  * @param dtype mergekit's {@code dtype}; fedmerge always computes in float32, so it only sets the default output
  *     dtype when {@code out_dtype} is absent (null: keep each base tensor's dtype)
  * @param source the YAML text, kept as provenance in the output
+ * @param slices mergekit's {@code slices:} form (then {@code models} is empty), or empty for the {@code models:} form
  */
 public record MergeConfig(
         String mergeMethod,
@@ -22,11 +23,24 @@ public record MergeConfig(
         DType dtype,
         DType outDtype,
         Path directory,
-        String source) {
+        String source,
+        List<OutputSlice> slices) {
 
     public MergeConfig {
         models = List.copyOf(models);
         parameters = Map.copyOf(parameters);
+        slices = List.copyOf(slices);
+    }
+
+    /** The {@code models:} form. */
+    public MergeConfig(String mergeMethod, String baseModel, List<ModelEntry> models,
+            Map<String, ParameterValue> parameters, DType dtype, DType outDtype, Path directory, String source) {
+        this(mergeMethod, baseModel, models, parameters, dtype, outDtype, directory, source, List.of());
+    }
+
+    /** This config with other models and top-level parameters: one part of a layer-range merge. */
+    public MergeConfig withModels(String base, List<ModelEntry> entries, Map<String, ParameterValue> params) {
+        return new MergeConfig(mergeMethod, base, entries, params, dtype, outDtype, directory, source, List.of());
     }
 
     /**
@@ -34,7 +48,10 @@ public record MergeConfig(
      * first of {@code models}, as mergekit does.
      */
     public String layoutModel() {
-        return baseModel != null ? baseModel : models.getFirst().model();
+        if (baseModel != null) {
+            return baseModel;
+        }
+        return models.isEmpty() ? slices.getFirst().sources().getFirst().model() : models.getFirst().model();
     }
 
     public Path resolve(String model) {

@@ -18,12 +18,14 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.YAMLException;
 
 /**
- * Reads the {@code models:} form of a mergekit YAML config. Structure only: whether a parameter is known to the
- * method and within its range is checked when the merge is planned, where the method is known.
+ * Reads a mergekit YAML config, in its {@code models:} or its {@code slices:} form. Structure only: whether a
+ * parameter is known to the method and within its range is checked when the merge is planned, where the method is
+ * known.
  */
 public final class MergeConfigParser {
     private static final Set<String> TOP_LEVEL =
-            Set.of("merge_method", "base_model", "models", "parameters", "dtype", "out_dtype", "tokenizer_source");
+            Set.of("merge_method", "base_model", "models", "slices", "parameters", "dtype", "out_dtype",
+                    "tokenizer_source");
     private static final Set<String> MODEL_KEYS = Set.of("model", "parameters");
 
     private MergeConfigParser() {}
@@ -57,9 +59,6 @@ public final class MergeConfigParser {
                     + " base_model");
         }
         for (Object key : map.keySet()) {
-            if ("slices".equals(key)) {
-                throw new ConfigException("'slices' (layer-range merges) is not supported: use the 'models:' form");
-            }
             if (!TOP_LEVEL.contains(String.valueOf(key))) {
                 throw new ConfigException("unknown key '" + key + "' at the top level; expected one of "
                         + String.join(", ", TOP_LEVEL.stream().sorted().toList()));
@@ -72,10 +71,15 @@ public final class MergeConfigParser {
             throw new ConfigException("tokenizer_source: only 'base' is supported (the output keeps the base model's"
                     + " tokenizer and vocabulary), found '" + tokenizer + "'");
         }
-        List<ModelEntry> models = readModels(map.get("models"));
+        if (map.containsKey("models") == map.containsKey("slices")) {
+            throw new ConfigException("give either 'models' (whole models) or 'slices' (layer ranges), not "
+                    + (map.containsKey("models") ? "both" : "neither"));
+        }
+        List<ModelEntry> models = map.containsKey("models") ? readModels(map.get("models")) : List.of();
+        List<OutputSlice> slices = map.containsKey("slices") ? readSlices(map.get("slices")) : List.of();
         Map<String, ParameterValue> params = readParameters(map.get("parameters"), "parameters");
         return new MergeConfig(method, base, models, params, readDtype(map, "dtype"), readDtype(map, "out_dtype"),
-                directory, yaml);
+                directory, yaml, slices);
     }
 
     private static String requireString(Map<?, ?> map, String key, String where) {
@@ -117,6 +121,64 @@ public final class MergeConfigParser {
             out.add(new ModelEntry(model, readParameters(m.get("parameters"), where + ".parameters")));
         }
         return out;
+    }
+
+    private static List<OutputSlice> readSlices(Object node) {
+        if (!(node instanceof List<?> list) || list.isEmpty()) {
+            throw new ConfigException("'slices' must be a non-empty list of {sources: [{model, layer_range}, ...]}");
+        }
+        List<OutputSlice> out = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            String where = "slices[" + i + "]";
+            if (!(list.get(i) instanceof Map<?, ?> m)) {
+                throw new ConfigException(where + " must be a mapping with 'sources'");
+            }
+            for (Object key : m.keySet()) {
+                if (!"sources".equals(key) && !"parameters".equals(key)) {
+                    throw new ConfigException("unknown key '" + key + "' in " + where + "; expected sources,"
+                            + " parameters (a per-slice base_model or residual_weight is not supported)");
+                }
+            }
+            if (!(m.get("sources") instanceof List<?> sources) || sources.isEmpty()) {
+                throw new ConfigException(where + ".sources must be a non-empty list of {model, layer_range}");
+            }
+            List<OutputSlice.Source> read = new ArrayList<>();
+            for (int j = 0; j < sources.size(); j++) {
+                read.add(readSource(sources.get(j), where + ".sources[" + j + "]"));
+            }
+            int layers = read.getFirst().end() - read.getFirst().start();
+            for (int j = 1; j < read.size(); j++) {
+                if (read.get(j).end() - read.get(j).start() != layers) {
+                    throw new ConfigException(where + ": every source of a slice must span the same number of"
+                            + " layers; sources[0] spans " + layers + ", sources[" + j + "] spans "
+                            + (read.get(j).end() - read.get(j).start()));
+                }
+            }
+            out.add(new OutputSlice(read, readParameters(m.get("parameters"), where + ".parameters")));
+        }
+        return out;
+    }
+
+    private static OutputSlice.Source readSource(Object node, String where) {
+        if (!(node instanceof Map<?, ?> m)) {
+            throw new ConfigException(where + " must be a mapping with 'model' and 'layer_range'");
+        }
+        for (Object key : m.keySet()) {
+            if (!"model".equals(key) && !"layer_range".equals(key) && !"parameters".equals(key)) {
+                throw new ConfigException("unknown key '" + key + "' in " + where + "; expected model, layer_range,"
+                        + " parameters");
+            }
+        }
+        String model = requireString(m, "model", where);
+        if (!(m.get("layer_range") instanceof List<?> range) || range.size() != 2
+                || !(range.get(0) instanceof Integer start) || !(range.get(1) instanceof Integer end)) {
+            throw new ConfigException(where + ".layer_range must be [start, end] (whole numbers, end exclusive)");
+        }
+        if (start < 0 || end <= start) {
+            throw new ConfigException(where + ".layer_range [" + start + ", " + end + "] is empty or negative;"
+                    + " write [start, end) with 0 <= start < end");
+        }
+        return new OutputSlice.Source(model, start, end, readParameters(m.get("parameters"), where + ".parameters"));
     }
 
     private static Map<String, ParameterValue> readParameters(Object node, String where) {

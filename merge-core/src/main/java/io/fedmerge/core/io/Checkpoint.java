@@ -25,9 +25,21 @@ public final class Checkpoint implements AutoCloseable {
     private final List<SafetensorsFile> files;
     private final Map<String, SafetensorsFile> fileByTensor;
     private final List<String> names;
+    /** Visible name → stored name, for a view made by {@link #renamed}; empty otherwise. */
+    private final Map<String, String> stored;
+
+    private Checkpoint(Path location, List<SafetensorsFile> files, Map<String, SafetensorsFile> fileByTensor,
+            List<String> names, Map<String, String> stored) {
+        this.location = location;
+        this.files = files;
+        this.fileByTensor = fileByTensor;
+        this.names = names;
+        this.stored = stored;
+    }
 
     private Checkpoint(Path location, List<SafetensorsFile> files) {
         this.location = location;
+        this.stored = Map.of();
         this.files = List.copyOf(files);
         this.fileByTensor = new LinkedHashMap<>();
         List<String> order = new ArrayList<>();
@@ -113,6 +125,28 @@ public final class Checkpoint implements AutoCloseable {
         return location;
     }
 
+    /**
+     * This checkpoint's tensors under other names, in the order of {@code names} (visible name → stored name): how a
+     * layer-range merge sees layers 8–15 of a model as layers 0–7 of its output. The view takes over the files, so
+     * close the view and not this checkpoint.
+     */
+    public Checkpoint renamed(Map<String, String> names) {
+        Map<String, SafetensorsFile> byName = new LinkedHashMap<>();
+        Map<String, String> storedNames = new LinkedHashMap<>();
+        names.forEach((visible, storedName) -> {
+            if (!contains(storedName)) {
+                throw new InvalidSafetensorsException(location, "has no tensor '" + storedName + "'");
+            }
+            byName.put(visible, fileOf(storedName));
+            storedNames.put(visible, stored(storedName));
+        });
+        return new Checkpoint(location, files, byName, List.copyOf(names.keySet()), storedNames);
+    }
+
+    private String stored(String name) {
+        return stored.getOrDefault(name, name);
+    }
+
     /** The directory holding config.json and tokenizer files (the location itself, or a single file's parent). */
     public Path directory() {
         return Files.isDirectory(location) ? location : location.toAbsolutePath().getParent();
@@ -128,7 +162,7 @@ public final class Checkpoint implements AutoCloseable {
 
     public TensorInfo info(String name) {
         SafetensorsFile f = fileByTensor.get(name);
-        return f == null ? null : f.tensor(name);
+        return f == null ? null : f.tensor(stored(name));
     }
 
     public SafetensorsFile fileOf(String name) {
@@ -155,13 +189,13 @@ public final class Checkpoint implements AutoCloseable {
     /** Decodes elements [first, first + count) of tensor {@code name} as float32. */
     public void readFloats(String name, long first, int count, float[] dst) {
         SafetensorsFile f = fileByTensor.get(name);
-        f.readFloats(f.tensor(name), first, count, dst);
+        f.readFloats(f.tensor(stored(name)), first, count, dst);
     }
 
     /** Maps elements [first, first + count) of tensor {@code name} for the life of {@code arena}. */
     public MappedElements mapElements(String name, long first, int count, java.lang.foreign.Arena arena) {
         SafetensorsFile f = fileByTensor.get(name);
-        return f.mapElements(f.tensor(name), first, count, arena);
+        return f.mapElements(f.tensor(stored(name)), first, count, arena);
     }
 
     /** Reads config.json as text, or null if the checkpoint has none. */

@@ -1,5 +1,6 @@
 package io.fedmerge.core.plan;
 
+import io.fedmerge.core.io.Checkpoint;
 import io.fedmerge.core.io.CheckpointWriter;
 import io.fedmerge.core.io.TensorInfo;
 import io.fedmerge.core.io.TensorSpec;
@@ -47,9 +48,22 @@ public final class MergeExecutor {
     }
 
     public MergeResult execute(MergePlan plan, Path output, MergeProgress progress) {
+        return execute(List.of(plan), null, output, progress);
+    }
+
+    /**
+     * Merges the parts of a layer-range merge ({@link SlicePlans}) in order into one checkpoint.
+     *
+     * @param configJson the output's config.json, or null to copy the first part's layout model's
+     */
+    public MergeResult execute(List<MergePlan> parts, String configJson, Path output, MergeProgress progress) {
         long start = System.nanoTime();
-        List<String> warnings = Collections.synchronizedList(new ArrayList<>(plan.warnings()));
-        CheckpointWriter writer = new CheckpointWriter(output, plan.outputs(), shardBytes, provenance(plan));
+        MergePlan first = parts.getFirst();
+        List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+        parts.forEach(p -> warnings.addAll(p.warnings()));
+        List<TensorSpec> outputs = parts.stream().flatMap(p -> p.outputs().stream()).toList();
+        List<String> inputs = parts.stream().flatMap(p -> p.contributorIds().stream()).distinct().toList();
+        CheckpointWriter writer = new CheckpointWriter(output, outputs, shardBytes, provenance(first, inputs));
         ExecutorService pool = threads == 1 ? null : Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "fedmerge-worker");
             t.setDaemon(true);
@@ -58,28 +72,33 @@ public final class MergeExecutor {
         try {
             TensorMergeRunner runner = new TensorMergeRunner(pool, sliceElements);
             List<UnitReport> reports = Collections.synchronizedList(new ArrayList<>());
-            PlanModelView view = new PlanModelView(plan, runner, warnings::add, reports::add);
-            Object preparation = plan.method().prepare(view);
-            List<DeltaSource> sources = view.sources();
-            progress.started(plan.outputs().size(), writer.totalBytes());
+            progress.started(outputs.size(), writer.totalBytes());
             long bytesDone = 0;
             int done = 0;
-            for (TensorSpec spec : plan.outputs()) {
-                mergeTensor(plan, spec, runner, writer, sources, preparation, warnings, reports);
-                bytesDone += spec.byteLength();
-                progress.tensorDone(spec.name(), ++done, bytesDone);
+            for (MergePlan plan : parts) {
+                PlanModelView view = new PlanModelView(plan, runner, warnings::add, reports::add);
+                Object preparation = plan.method().prepare(view);
+                List<DeltaSource> sources = view.sources();
+                for (TensorSpec spec : plan.outputs()) {
+                    mergeTensor(plan, spec, runner, writer, sources, preparation, warnings, reports);
+                    bytesDone += spec.byteLength();
+                    progress.tensorDone(spec.name(), ++done, bytesDone);
+                }
             }
             if (files.modelCard()) {
-                writer.addFile(ModelCard.FILE, ModelCard.of(plan));
+                writer.addFile(ModelCard.FILE, ModelCard.of(first.config(), first.method().name(), inputs));
+            }
+            if (configJson != null) {
+                writer.addFile(Checkpoint.CONFIG_FILE, configJson);
             }
             // the layout model's README describes that model, not this merge
-            writer.carryFilesFrom(plan.base().directory(), n -> n.equals(ModelCard.FILE)
+            writer.carryFilesFrom(first.base().directory(), n -> n.equals(ModelCard.FILE)
                     || !files.tokenizer() && OutputFiles.isTokenizerFile(n));
-            writer.addFile("mergekit_config.yml", plan.config().source());
+            writer.addFile("mergekit_config.yml", first.config().source());
             Path published = writer.commit();
             double seconds = (System.nanoTime() - start) / 1e9;
-            return new MergeResult(published, plan.method().name(), plan.outputs().size(), writer.shardCount(),
-                    plan.contributors().size(), writer.totalBytes(), seconds, threads, warnings, reports);
+            return new MergeResult(published, first.method().name(), outputs.size(), writer.shardCount(),
+                    inputs.size(), writer.totalBytes(), seconds, threads, warnings, reports);
         } catch (RuntimeException | Error e) {
             writer.abort();
             throw e;
@@ -105,11 +124,11 @@ public final class MergeExecutor {
                 (first, values, length) -> writer.write(name, first, values, length));
     }
 
-    private static Map<String, String> provenance(MergePlan plan) {
+    private static Map<String, String> provenance(MergePlan plan, List<String> inputs) {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
         meta.put("fedmerge.merge_method", plan.method().name());
-        meta.put("fedmerge.contributors", String.valueOf(plan.contributors().size()));
+        meta.put("fedmerge.contributors", String.valueOf(inputs.size()));
         meta.put("fedmerge.producer", "fedmerge/0.1.0");
         return meta;
     }

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Turns a config into a {@link MergePlan}: opens every model, checks tensor names, shapes and base digests, and
@@ -32,12 +33,24 @@ public final class MergePlanner {
         this.registry = registry;
     }
 
+    /** Plans a {@code models:} config; a {@code slices:} config goes through {@link SlicePlans}. */
     public MergePlan plan(MergeConfig config) {
+        if (!config.slices().isEmpty()) {
+            throw new ConfigException("a slices: config is planned part by part (SlicePlans), not as one plan");
+        }
+        return plan(config, Checkpoint::open, null);
+    }
+
+    /**
+     * @param opener opens a model (a layer-range merge opens renamed views)
+     * @param positions where each tensor sits for gradients, or null to take it from the base
+     */
+    MergePlan plan(MergeConfig config, Function<Path, Checkpoint> opener, LayerPositions positions) {
         boolean baseless = config.baseModel() == null;
         MergeMethod method = baseless ? registry.get(config.mergeMethod()).withoutBase()
                 : registry.get(config.mergeMethod());
         Path basePath = baseless ? layoutOfBaselessMerge(config) : config.resolve(config.baseModel());
-        Checkpoint base = Checkpoint.open(basePath);
+        Checkpoint base = opener.apply(basePath);
         List<DeltaSource> contributors = new ArrayList<>();
         try {
             if (TaskVectorFormat.isTaskVector(base)) {
@@ -51,7 +64,7 @@ public final class MergePlanner {
             for (ModelEntry entry : config.models()) {
                 // without a base the first model is the reference everything else is a delta from, and takes part
                 DeltaSource source = baseless && entries.isEmpty() ? new ZeroDelta(entry.model())
-                        : open(entry, config, basePath, base, method, digest, warnings);
+                        : open(entry, config, basePath, base, method, digest, warnings, opener);
                 if (source != null) {
                     contributors.add(source);
                     entries.add(entry);
@@ -65,7 +78,8 @@ public final class MergePlanner {
                     registry.parameterNames());
             warnings.addAll(resolver.warnings());
             ModelFacts facts = ModelFacts.of(base);
-            LayerPositions layers = LayerPositions.of(base.tensorNames(), facts.layers());
+            LayerPositions layers = positions != null ? positions
+                    : LayerPositions.of(base.tensorNames(), facts.layers());
             long seed = validateEveryTensor(method, base, resolver, layers, facts, contributors, warnings);
             List<TensorSpec> outputs = new ArrayList<>();
             for (String name : base.tensorNames()) {
@@ -94,11 +108,11 @@ public final class MergePlanner {
     }
 
     private DeltaSource open(ModelEntry entry, MergeConfig config, Path basePath, Checkpoint base,
-            MergeMethod method, BaseDigest digest, List<String> warnings) {
+            MergeMethod method, BaseDigest digest, List<String> warnings, Function<Path, Checkpoint> opener) {
         ModelReference ref = ModelReference.resolve(config, entry.model());
         if (ref.adapter() != null) {
             DeltaSource under = sameFile(ref.model(), basePath) ? null
-                    : openModel(entry, ref.model(), basePath, base, digest, warnings);
+                    : openModel(entry, ref.model(), basePath, base, digest, warnings, opener);
             return bindAdapter(entry.model(), ref.adapter(), base, under, warnings);
         }
         Path path = ref.model();
@@ -113,7 +127,7 @@ public final class MergePlanner {
         if (LoraAdapter.isAdapterDirectory(path)) {
             return bindAdapter(entry.model(), path, base, null, warnings);
         }
-        return openModel(entry, path, basePath, base, digest, warnings);
+        return openModel(entry, path, basePath, base, digest, warnings, opener);
     }
 
     private static boolean sameFile(Path a, Path b) {
@@ -138,8 +152,8 @@ public final class MergePlanner {
     }
 
     private static DeltaSource openModel(ModelEntry entry, Path path, Path basePath, Checkpoint base,
-            BaseDigest digest, List<String> warnings) {
-        Checkpoint model = Checkpoint.open(path);
+            BaseDigest digest, List<String> warnings, Function<Path, Checkpoint> opener) {
+        Checkpoint model = opener.apply(path);
         try {
             if (TaskVectorFormat.isTaskVector(model)) {
                 String declared = model.metadata().get(TaskVectorFormat.BASE_DIGEST);

@@ -1,6 +1,8 @@
 package io.fedmerge.core.plan;
 
+import io.fedmerge.core.config.MergeConfig;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -13,25 +15,26 @@ public final class ModelCard {
 
     private ModelCard() {}
 
-    public static String of(MergePlan plan) {
-        String base = plan.config().baseModel();
+    /** @param contributors the models merged (besides the base), as the config names them */
+    public static String of(MergeConfig config, String method, List<String> contributors) {
+        String base = config.baseModel();
         Set<String> inputs = new LinkedHashSet<>();
         if (base != null) {
             inputs.add(base);
         }
-        plan.contributors().stream().map(DeltaSource::id).forEach(inputs::add);
+        inputs.addAll(contributors);
         StringBuilder card = new StringBuilder("---\nbase_model:\n");
         inputs.forEach(m -> card.append("- ").append(yamlString(m)).append('\n'));
         card.append("library_name: transformers\ntags:\n- mergekit\n- merge\n- fedmerge\n---\n");
         card.append("# merged model\n\nA merge of pre-trained language models made with fedmerge, which reads"
                 + " mergekit's configs and computes its methods.\n\n## Merge details\n\n### Merge method\n\n");
-        card.append("Merged with **").append(plan.method().name()).append("**");
+        card.append("Merged with **").append(method).append("**");
         card.append(base != null ? ", with " + code(base) + " as the base.\n" : "; no base model (the first model"
                 + " gives the layout).\n");
         card.append("\n### Models merged\n\n");
-        plan.contributors().forEach(c -> card.append("* ").append(code(c.id())).append('\n'));
+        contributors.forEach(c -> card.append("* ").append(code(c)).append('\n'));
         card.append("\n### Configuration\n\nThe YAML configuration that produced this model:\n\n```yaml\n")
-                .append(plan.config().source().strip()).append("\n```\n");
+                .append(config.source().strip()).append("\n```\n");
         return card.toString();
     }
 

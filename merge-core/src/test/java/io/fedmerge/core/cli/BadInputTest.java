@@ -210,8 +210,8 @@ class BadInputTest {
     }
 
     @Test
-    void slicesAreNotSupported() throws Exception {
-        mergeExpectingFailure("slices: []\nmerge_method: linear\n", "'slices' (layer-range merges) is not supported");
+    void slicesWithoutSources() throws Exception {
+        mergeExpectingFailure("slices: []\nmerge_method: linear\n", "'slices' must be a non-empty list");
     }
 
     @Test
