@@ -224,12 +224,17 @@ public final class MergeConfigParser {
                 throw new ConfigException(where + "[" + i + "]: a condition needs 'value' (and optionally 'filter')");
             }
             for (Object key : m.keySet()) {
-                if (!"filter".equals(key) && !"value".equals(key)) {
+                if (!"filter".equals(key) && !"pattern".equals(key) && !"value".equals(key)) {
                     throw new ConfigException("unknown key '" + key + "' in " + where + "[" + i
                             + "]; expected filter, value");
                 }
             }
-            Object filter = m.get("filter");
+            if (m.containsKey("filter") && m.containsKey("pattern")) {
+                throw new ConfigException(where + "[" + i + "]: give 'filter' or its older spelling 'pattern', not"
+                        + " both");
+            }
+            // mergekit's examples (gradient-slerp.yml) still spell the filter 'pattern'
+            Object filter = m.containsKey("filter") ? m.get("filter") : m.get("pattern");
             conditions.add(new ParameterValue.Condition(filter == null ? null : String.valueOf(filter),
                     readValue(m.get("value"), where + "[" + i + "].value")));
         }

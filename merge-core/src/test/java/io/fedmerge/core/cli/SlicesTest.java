@@ -114,6 +114,37 @@ class SlicesTest {
     }
 
     @Test
+    void mergekitsGradientSlerpExampleWithItsPatternSpelling() throws Exception {
+        String t = """
+                  t:
+                    - %s: self_attn
+                      value: [0, 0.5, 0.3, 0.7, 1]
+                    - %s: mlp
+                      value: [1, 0.5, 0.7, 0.3, 0]
+                    - value: 0.5
+                dtype: float32
+                """;
+        Path example = merge("gradient-slerp", """
+                slices:
+                  - sources:
+                      - model: base
+                        layer_range: [0, 4]
+                      - model: hospital-2
+                        layer_range: [0, 4]
+                merge_method: slerp
+                base_model: base
+                parameters:
+                """ + t.formatted("pattern", "pattern"));
+        Path whole = merge("gradient-slerp-models", "merge_method: slerp\nbase_model: base\nmodels:\n"
+                + "  - model: hospital-2\nparameters:\n" + t.formatted("filter", "filter"));
+        try (Checkpoint e = Checkpoint.open(example); Checkpoint w = Checkpoint.open(whole)) {
+            for (String name : w.tensorNames()) {
+                assertThat(read(e, name)).as(name).isEqualTo(read(w, name));
+            }
+        }
+    }
+
+    @Test
     void eachSliceHasItsOwnParametersAndGradientStack() throws Exception {
         Path low = merge("t03", "merge_method: slerp\nbase_model: base\nmodels:\n  - model: hospital-1\n"
                 + "parameters: {t: 0.3}\ndtype: float32\n");
