@@ -43,7 +43,7 @@ if "$TOOLS/helm" lint --strict helm/fedmerge --set adminToken=x --set service.ht
     echo "validate-deploy: values.schema.json accepted service.httpPort=eighty" >&2
     exit 1
 fi
-echo "== replicas without shared PostgreSQL + S3, and mTLS without TLS, must be refused by the chart"
+echo "== replicas without shared PostgreSQL + S3, mTLS or a passthrough ingress without TLS, must be refused"
 if "$TOOLS/helm" template fedmerge helm/fedmerge --set adminToken=x --set replicaCount=2 >/dev/null 2>&1; then
     echo "validate-deploy: the chart rendered replicaCount=2 on the embedded database and volume" >&2
     exit 1
@@ -51,6 +51,18 @@ fi
 if "$TOOLS/helm" template fedmerge helm/fedmerge --set adminToken=x --set mtls.enabled=true \
         --set mtls.caSecret=ca >/dev/null 2>&1; then
     echo "validate-deploy: the chart rendered mtls.enabled without tls.enabled" >&2
+    exit 1
+fi
+if "$TOOLS/helm" template fedmerge helm/fedmerge --set adminToken=x --set grpcIngress.enabled=true \
+        --set grpcIngress.host=h >/dev/null 2>&1; then
+    echo "validate-deploy: the chart rendered a TLS-passthrough ingress without tls.enabled" >&2
+    exit 1
+fi
+echo "== a rotated admin token must change the pod template (it rolls the pods)"
+a=$("$TOOLS/helm" template fedmerge helm/fedmerge --set adminToken=one | grep 'checksum/secret')
+b=$("$TOOLS/helm" template fedmerge helm/fedmerge --set adminToken=two | grep 'checksum/secret')
+if [ -z "$a" ] || [ "$a" = "$b" ]; then
+    echo "validate-deploy: the pod template does not follow the admin token's Secret" >&2
     exit 1
 fi
 echo "validate-deploy: all deployment files valid"

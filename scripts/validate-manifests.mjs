@@ -3,8 +3,10 @@ import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
 import * as apps from "kubernetes-models/apps/v1";
 import * as core from "kubernetes-models/v1";
+import * as networking from "kubernetes-models/networking.k8s.io/v1";
+import * as policy from "kubernetes-models/policy/v1";
 
-const kinds = { "apps/v1": apps, "v1": core };
+const kinds = { "apps/v1": apps, "v1": core, "networking.k8s.io/v1": networking, "policy/v1": policy };
 let checked = 0;
 let skipped = [];
 for (const doc of parseAllDocuments(readFileSync(process.argv[2], "utf8"))) {
