@@ -4,6 +4,7 @@ import io.fedmerge.core.adapter.AdapterConfig;
 import io.fedmerge.core.adapter.LoraAdapter;
 import io.fedmerge.core.io.Checkpoint;
 import io.fedmerge.core.io.CheckpointDigest;
+import io.fedmerge.core.io.CheckpointWriter;
 import io.fedmerge.core.io.FileHashes;
 import io.fedmerge.core.io.FileTrees;
 import io.fedmerge.core.method.MethodRegistry;
@@ -12,6 +13,7 @@ import io.fedmerge.core.plan.MergeExecutor;
 import io.fedmerge.core.plan.MergePlan;
 import io.fedmerge.core.plan.MergePlanner;
 import io.fedmerge.core.plan.MergeProgress;
+import io.fedmerge.core.plan.OutputFiles;
 import io.fedmerge.core.plan.TensorMergeRunner;
 import io.fedmerge.hub.AuditLog;
 import io.fedmerge.hub.HubProperties;
@@ -54,6 +56,9 @@ public class MergeJobs {
     private static final Logger LOG = LoggerFactory.getLogger(MergeJobs.class);
     /** Where an evaluated round's candidates are stored, each under its 1-based index, until one is published. */
     static final String CANDIDATES = "candidates/";
+    /** The version the card names: the jar's, or the build's when run from classes. */
+    static final String HUB_VERSION = java.util.Objects.requireNonNullElse(
+            MergeJobs.class.getPackage().getImplementationVersion(), "0.1.0");
 
     private final RoundStore rounds;
     private final UploadStore uploads;
@@ -236,8 +241,10 @@ public class MergeJobs {
                 inputs.add(staged);
                 models.add(stageContribution(work, u, staged.path()));
             }
+            OutputFiles files = new OutputFiles(true, true, FederatedCard.section(round, base, contributions,
+                    HUB_VERSION));
             if (round.evaluation() != null) {
-                return mergeCandidates(round, models, work, start);
+                return mergeCandidates(round, models, work, start, files);
             }
             String yaml = MergeConfigs.yaml(round.mergeMethod(), Path.of(MergeConfigs.BASE), models,
                     round.parameters(), round.modelParameters());
@@ -249,7 +256,7 @@ public class MergeJobs {
             Artifact.Adapter adapter = null;
             try (MergePlan plan = new MergePlanner(new MethodRegistry()).plan(MergeConfigs.parse(yaml, work))) {
                 if (publish.model()) {
-                    new MergeExecutor(properties.threads()).execute(plan, out, progress);
+                    executor(files).execute(plan, out, progress);
                 }
                 if (publish.adapter()) {
                     AdapterExport.Result r = AdapterExport.find().export(new AdapterExport.Request(plan, adapterOut,
@@ -278,7 +285,8 @@ public class MergeJobs {
      * Every candidate of an evaluated round, one after the other (each streaming, as any merge), stored under
      * candidates/{k}/ with the YAML that made it; the sites score them before anything is published.
      */
-    private Artifact mergeCandidates(Round round, List<String> models, Path work, Instant start) throws IOException {
+    private Artifact mergeCandidates(Round round, List<String> models, Path work, Instant start, OutputFiles card)
+            throws IOException {
         List<Artifact.Candidate> candidates = new ArrayList<>();
         long began = System.nanoTime();
         int k = 0;
@@ -288,7 +296,7 @@ public class MergeJobs {
                     c.modelParameters());
             Path out = work.resolve("candidate-" + k);
             try (MergePlan plan = new MergePlanner(new MethodRegistry()).plan(MergeConfigs.parse(yaml, work))) {
-                new MergeExecutor(properties.threads()).execute(plan, out, cancelChecking(round, start));
+                executor(card).execute(plan, out, cancelChecking(round, start));
             }
             String prefix = "rounds/" + round.id() + "/" + CANDIDATES + k + "/";
             List<Artifact.File> files = files(out);
@@ -331,6 +339,11 @@ public class MergeJobs {
      * Links a contribution into the work directory under its node's pseudonymous id: a task vector as one file, a
      * LoRA adapter as a PEFT directory (its weights file and the adapter_config.json its manifest carried).
      */
+    private MergeExecutor executor(OutputFiles files) {
+        return new MergeExecutor(properties.threads(), CheckpointWriter.DEFAULT_SHARD_BYTES,
+                TensorMergeRunner.DEFAULT_SLICE_ELEMENTS, files);
+    }
+
     private static String stageContribution(Path work, Upload u, Path bytes) throws IOException {
         if (!u.isAdapter()) {
             String model = MergeConfigs.contribution(u.nodeId());

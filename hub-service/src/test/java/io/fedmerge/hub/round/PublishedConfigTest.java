@@ -19,7 +19,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What a round publishes names contributors by pseudonymous node id and carries no hub file-system path. */
+/**
+ * What a round publishes (the mergekit config and the model card) names contributors by pseudonymous node id and
+ * carries no hub file-system path and no hospital's name.
+ */
 class PublishedConfigTest {
     @TempDir
     static Path dir;
@@ -63,6 +66,20 @@ class PublishedConfigTest {
                 .doesNotContain("st-marys-hospital", "royal-infirmary", dir.toString())
                 .doesNotContainPattern("(^|[\\s\"'])/"); // no absolute path anywhere
         assertThat(hub.bean(RoundService.class).get(round).artifact().files())
-                .extracting(Artifact.File::name).noneMatch(n -> n.contains("/"));
+                .extracting(Artifact.File::name).noneMatch(n -> n.contains("/")).contains("README.md");
+        String card;
+        try (var in = Channels.newInputStream(hub.bean(BlobStore.class).read("rounds/" + round
+                + "/artifact/README.md"))) {
+            card = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        var committed = hub.bean(io.fedmerge.hub.transfer.UploadStore.class).mergeInputs(round);
+        assertThat(committed).hasSize(2);
+        assertThat(card).startsWith("---\nbase_model:\n- \"base\"\n").contains("- mergekit\n", "## Federated provenance",
+                "| round | `" + round + "` |", hub.bean(io.fedmerge.hub.model.BaseModelRegistry.class).list().getFirst()
+                        .digest());
+        for (var u : committed) {
+            assertThat(card).contains("| `" + u.nodeId() + "` | task vector | `" + u.sha256() + "` |");
+        }
+        assertThat(card).doesNotContain("st-marys-hospital", "royal-infirmary", dir.toString());
     }
 }

@@ -86,7 +86,8 @@ public final class MergeExecutor {
                 }
             }
             if (files.modelCard()) {
-                writer.addFile(ModelCard.FILE, ModelCard.of(first.config(), first.method().name(), inputs));
+                writer.addFile(ModelCard.FILE, ModelCard.of(first.config(), first.method().name(), inputs)
+                        + files.cardSection());
             }
             if (configJson != null) {
                 writer.addFile(Checkpoint.CONFIG_FILE, configJson);
