@@ -35,6 +35,23 @@ public final class AdminHttp {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
     }
 
+    /** A GET whose body is not one JSON document (an export): status, content type and text. */
+    public record Raw(int status, String contentType, String body) {}
+
+    public Raw getRaw(String path) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).GET();
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        try {
+            HttpResponse<String> r = http.send(b.timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return new Raw(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
     /** GET on the hub's management port (probes, scrape). */
     public Reply managementGet(int port, String path) {
         return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).GET());

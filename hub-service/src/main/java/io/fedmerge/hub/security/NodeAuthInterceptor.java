@@ -1,5 +1,6 @@
 package io.fedmerge.hub.security;
 
+import io.fedmerge.hub.AuditLog;
 import io.fedmerge.hub.metrics.HubMetrics;
 import io.fedmerge.hub.node.Node;
 import io.fedmerge.hub.node.NodeRegistry;
@@ -82,8 +83,16 @@ public class NodeAuthInterceptor implements ServerInterceptor {
                 return new ServerCall.Listener<>() {};
             }
         }
-        Context ctx = Context.current().withValue(NodeContext.NODE, node.get()).withValue(NodeContext.RECHECK, check);
+        Context ctx = Context.current().withValue(NodeContext.NODE, node.get()).withValue(NodeContext.RECHECK, check)
+                .withValue(AuditLog.GRPC_SOURCE, remoteAddress(call));
         return Contexts.interceptCall(ctx, call, headers, next);
+    }
+
+    /** The peer's IP address (no port: audit entries say where from, not which connection). */
+    private static String remoteAddress(ServerCall<?, ?> call) {
+        java.net.SocketAddress a = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+        return a instanceof java.net.InetSocketAddress inet && inet.getAddress() != null
+                ? inet.getAddress().getHostAddress() : a == null ? null : a.toString();
     }
 
     private static X509Certificate[] peerCertificates(ServerCall<?, ?> call) {

@@ -40,6 +40,7 @@ class AdminPathSpellingTest {
                 "POST /api/v1/base-models", "POST /api/v1/rounds",
                 "POST /api/v1/rounds/0f4c7e1a-53b8-4d3e-9a6e-2b9c1d7e8f00/trigger",
                 "POST /api/v1/rounds/0f4c7e1a-53b8-4d3e-9a6e-2b9c1d7e8f00/publish",
+                "GET /api/v1/audit", "GET /api/v1/audit/export",
                 "DELETE /api/v1/certificates/0f4c7e1a-53b8-4d3e-9a6e-2b9c1d7e8f00");
         assertThat(endpoints).allSatisfy(e -> assertThat(e.path()).startsWith("/api/v1/"));
     }
