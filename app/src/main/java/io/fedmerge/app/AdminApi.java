@@ -33,6 +33,11 @@ public final class AdminApi {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
     }
 
+    /** A GET whose answer is not one JSON document (the audit export): its text. */
+    public String getText(String path) {
+        return exchange(HttpRequest.newBuilder(URI.create(base + path)).GET()).body();
+    }
+
     public JsonNode post(String path, Object body) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body == null ? "{}" : JSON.writeValueAsString(body))));
@@ -43,15 +48,21 @@ public final class AdminApi {
     }
 
     private JsonNode send(HttpRequest.Builder req) {
+        HttpResponse<String> r = exchange(req);
+        boolean json = r.headers().firstValue("Content-Type").orElse("").contains("json");
+        return r.body().isEmpty() || !json ? JSON.createObjectNode() : JSON.readTree(r.body());
+    }
+
+    private HttpResponse<String> exchange(HttpRequest.Builder req) {
         try {
             HttpResponse<String> r = http.send(req.header("Authorization", "Bearer " + token)
                     .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
-            boolean json = r.headers().firstValue("Content-Type").orElse("").contains("json");
             if (r.statusCode() >= 300) {
+                boolean json = r.headers().firstValue("Content-Type").orElse("").contains("json");
                 String detail = json ? JSON.readTree(r.body()).path("detail").asString() : r.body().strip();
                 throw new FedmergeException("hub admin API " + r.statusCode() + ": " + detail);
             }
-            return r.body().isEmpty() || !json ? JSON.createObjectNode() : JSON.readTree(r.body());
+            return r;
         } catch (IOException e) {
             throw new FedmergeException("hub admin API unreachable at " + base + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {

@@ -1,5 +1,6 @@
 package io.fedmerge.app;
 
+import io.fedmerge.app.admin.AdminCommand;
 import io.fedmerge.core.cli.FedmergeCli;
 import io.fedmerge.edge.cli.EdgeCommand;
 import io.fedmerge.eval.cli.EvalCommand;
@@ -9,7 +10,7 @@ import picocli.CommandLine;
 
 /**
  * {@code ./fedmerge}: merge, task-vector, generate, inspect, bench (merge-core), extract-lora (lowrank), eval (eval)
- * plus hub, edge and demo.
+ * plus hub, edge, admin and demo.
  */
 public final class Fedmerge {
     private Fedmerge() {}
@@ -22,6 +23,7 @@ public final class Fedmerge {
         cli.addSubcommand("edge", new EdgeCommand());
         cli.addSubcommand("demo", new DemoCommand());
         cli.addSubcommand("provision-demo", new ProvisionCommand());
+        cli.addSubcommand("admin", new AdminCommand());
         cli.getSubcommands().get("bench").addSubcommand("transfer", new TransferBenchCommand());
         cli.getSubcommands().get("bench").addSubcommand("adapters", new AdapterBenchCommand());
         return cli;

@@ -1,0 +1,33 @@
+package io.fedmerge.app.admin;
+
+import io.fedmerge.app.AdminApi;
+import io.fedmerge.core.FedmergeException;
+import io.fedmerge.edge.cli.SecretInput;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/**
+ * Where the hub is and who is asking. The bearer token (the bootstrap admin token, or an access token from the
+ * hospital's identity provider) comes from a file or the environment, never the command line, where every process
+ * on the host could read it.
+ */
+final class HubOptions {
+    @Option(names = "--hub", paramLabel = "URL", defaultValue = "${env:FEDMERGE_HUB_URL:-http://127.0.0.1:8080}",
+            description = "The hub's admin API (default: $FEDMERGE_HUB_URL or ${DEFAULT-VALUE}).")
+    String hub;
+
+    @Option(names = "--token-file", paramLabel = "FILE", description = "File holding the bearer token (default:"
+            + " $FEDMERGE_ADMIN_TOKEN).")
+    Path tokenFile;
+
+    @Option(names = "--json", description = "Print the API's JSON instead of a table.")
+    boolean json;
+
+    AdminApi api() {
+        String token = SecretInput.resolve(null, tokenFile, "FEDMERGE_ADMIN_TOKEN", "--token-file", System.getenv());
+        if (token == null) {
+            throw new FedmergeException("no admin token: give --token-file or set FEDMERGE_ADMIN_TOKEN");
+        }
+        return new AdminApi(hub.replaceAll("/+$", ""), token);
+    }
+}

@@ -1,0 +1,74 @@
+package io.fedmerge.app.admin;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "tokens", mixinStandardHelpOptions = true, description = "One-time enrollment tokens: mint, list,"
+        + " revoke.", subcommands = {TokensCommand.Mint.class, TokensCommand.List.class, TokensCommand.Revoke.class})
+final class TokensCommand {
+    @Command(name = "mint", mixinStandardHelpOptions = true, description = "Mint a token for one hospital's node;"
+            + " it is shown once, give it to that hospital's IT over a trusted channel.")
+    static final class Mint implements Runnable {
+        @Mixin
+        HubOptions hub;
+
+        @Option(names = "--ttl-minutes", defaultValue = "1440", description = "Validity (default: ${DEFAULT-VALUE}).")
+        int ttlMinutes;
+
+        @Option(names = "--note", description = "Who it is for (shown in the list and the audit log).")
+        String note;
+
+        @Override
+        public void run() {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("ttlMinutes", ttlMinutes);
+            if (note != null) {
+                body.put("note", note);
+            }
+            var t = hub.api().post("/api/v1/enrollment-tokens", body);
+            if (hub.json) {
+                System.out.println(t.toPrettyString());
+                return;
+            }
+            System.out.println(t.path("token").asString());
+            System.err.println("token " + t.path("id").asString() + " expires " + t.path("expiresAt").asString()
+                    + "; it is not shown again");
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "Tokens, whether used and by whom.")
+    static final class List implements Runnable {
+        @Mixin
+        HubOptions hub;
+
+        @Override
+        public void run() {
+            var tokens = hub.api().get("/api/v1/enrollment-tokens");
+            if (hub.json) {
+                System.out.println(tokens.toPrettyString());
+                return;
+            }
+            Table.print(tokens, System.out, "ID", "id", "NOTE", "note", "EXPIRES", "expiresAt", "USED BY", "usedBy",
+                    "REVOKED", "revoked");
+        }
+    }
+
+    @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revoke an unused token.")
+    static final class Revoke implements Runnable {
+        @Mixin
+        HubOptions hub;
+
+        @Parameters(paramLabel = "TOKEN_ID")
+        String id;
+
+        @Override
+        public void run() {
+            hub.api().delete("/api/v1/enrollment-tokens/" + ApiPaths.segment(id));
+            System.out.println(hub.json ? "{\"revoked\":\"" + id + "\"}" : "revoked token " + id);
+        }
+    }
+}
