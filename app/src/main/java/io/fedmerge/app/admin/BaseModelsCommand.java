@@ -15,12 +15,8 @@ final class BaseModelsCommand {
 
         @Override
         public void run() {
-            var bases = hub.api().get("/api/v1/base-models");
-            if (hub.json) {
-                System.out.println(bases.toPrettyString());
-                return;
-            }
-            Table.print(bases, System.out, "NAME", "name", "PATH", "path", "TENSORS", "tensors", "DIGEST", "digest");
+            hub.print(hub.api().get("/api/v1/base-models"), "NAME", "name", "PATH", "path", "TENSORS", "tensors",
+                    "DIGEST", "digest");
         }
     }
 

@@ -5,6 +5,7 @@ import io.fedmerge.core.FedmergeException;
 import io.fedmerge.edge.cli.SecretInput;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Where the hub is and who is asking. The bearer token (the bootstrap admin token, or an access token from the
@@ -22,6 +23,15 @@ final class HubOptions {
 
     @Option(names = "--json", description = "Print the API's JSON instead of a table.")
     boolean json;
+
+    /** The API's answer as JSON, or as a table of these (header, field path) columns. */
+    void print(JsonNode answer, String... columns) {
+        if (json) {
+            System.out.println(answer.toPrettyString());
+            return;
+        }
+        Table.print(answer, System.out, columns);
+    }
 
     AdminApi api() {
         String token = SecretInput.resolve(null, tokenFile, "FEDMERGE_ADMIN_TOKEN", "--token-file", System.getenv());

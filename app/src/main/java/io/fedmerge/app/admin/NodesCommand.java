@@ -14,12 +14,8 @@ final class NodesCommand {
 
         @Override
         public void run() {
-            var nodes = hub.api().get("/api/v1/nodes");
-            if (hub.json) {
-                System.out.println(nodes.toPrettyString());
-                return;
-            }
-            Table.print(nodes, System.out, "NAME", "name", "ID", "id", "LAST SEEN", "lastSeen", "REVOKED", "revoked");
+            hub.print(hub.api().get("/api/v1/nodes"), "NAME", "name", "ID", "id", "LAST SEEN", "lastSeen", "REVOKED",
+                    "revoked");
         }
     }
 

@@ -26,6 +26,19 @@ import tools.jackson.databind.JsonNode;
 final class RoundsCommand {
     private static final Set<String> DONE = Set.of("PUBLISHED", "FAILED", "CANCELLED", "REJECTED");
 
+    /** A command on one round: the hub options and the round's id. */
+    abstract static class OnRound {
+        @Mixin
+        HubOptions hub;
+
+        @Parameters(paramLabel = "ROUND_ID")
+        String id;
+
+        String path(String action) {
+            return "/api/v1/rounds/" + ApiPaths.segment(id) + action;
+        }
+    }
+
     static void printRound(HubOptions hub, JsonNode view) {
         if (hub.json) {
             System.out.println(view.toPrettyString());
@@ -82,86 +95,52 @@ final class RoundsCommand {
 
         @Override
         public void run() {
-            JsonNode rounds = hub.api().get("/api/v1/rounds");
-            if (hub.json) {
-                System.out.println(rounds.toPrettyString());
-                return;
-            }
-            Table.print(rounds, System.out, "ID", "round.id", "STATE", "round.state", "METHOD", "round.mergeMethod",
-                    "CONTRIBUTIONS", "contributions", "DEADLINE", "round.deadline", "UPDATED", "round.updatedAt");
+            hub.print(hub.api().get("/api/v1/rounds"), "ID", "round.id", "STATE", "round.state", "METHOD",
+                    "round.mergeMethod", "CONTRIBUTIONS", "contributions", "DEADLINE", "round.deadline", "UPDATED",
+                    "round.updatedAt");
         }
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true, description = "One round.")
-    static final class Show implements Runnable {
-        @Mixin
-        HubOptions hub;
-
-        @Parameters(paramLabel = "ROUND_ID")
-        String id;
-
+    static final class Show extends OnRound implements Runnable {
         @Override
         public void run() {
-            printRound(hub, hub.api().get("/api/v1/rounds/" + ApiPaths.segment(id)));
+            printRound(hub, hub.api().get(path("")));
         }
     }
 
     @Command(name = "trigger", mixinStandardHelpOptions = true, description = "Merge now, before the deadline.")
-    static final class Trigger implements Runnable {
-        @Mixin
-        HubOptions hub;
-
-        @Parameters(paramLabel = "ROUND_ID")
-        String id;
-
+    static final class Trigger extends OnRound implements Runnable {
         @Override
         public void run() {
-            printRound(hub, hub.api().post("/api/v1/rounds/" + ApiPaths.segment(id) + "/trigger", null));
+            printRound(hub, hub.api().post(path("/trigger"), null));
         }
     }
 
     @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancel an open or merging round.")
-    static final class Cancel implements Runnable {
-        @Mixin
-        HubOptions hub;
-
-        @Parameters(paramLabel = "ROUND_ID")
-        String id;
-
+    static final class Cancel extends OnRound implements Runnable {
         @Option(names = "--reason", description = "Recorded in the round and the audit log.")
         String reason;
 
         @Override
         public void run() {
-            printRound(hub, hub.api().post("/api/v1/rounds/" + ApiPaths.segment(id) + "/cancel",
+            printRound(hub, hub.api().post(path("/cancel"),
                     reason == null ? Map.of() : Map.of("reason", reason)));
         }
     }
 
     @Command(name = "retry", mixinStandardHelpOptions = true, description = "Merge a FAILED round again from the"
             + " contributions it has.")
-    static final class Retry implements Runnable {
-        @Mixin
-        HubOptions hub;
-
-        @Parameters(paramLabel = "ROUND_ID")
-        String id;
-
+    static final class Retry extends OnRound implements Runnable {
         @Override
         public void run() {
-            printRound(hub, hub.api().post("/api/v1/rounds/" + ApiPaths.segment(id) + "/retry", null));
+            printRound(hub, hub.api().post(path("/retry"), null));
         }
     }
 
     @Command(name = "publish", mixinStandardHelpOptions = true, description = "Publish a REJECTED round's candidate"
             + " against the sites' evaluation gate; the reason is audited.")
-    static final class Publish implements Runnable {
-        @Mixin
-        HubOptions hub;
-
-        @Parameters(paramLabel = "ROUND_ID")
-        String id;
-
+    static final class Publish extends OnRound implements Runnable {
         @Option(names = "--candidate", required = true, description = "1-based candidate to publish.")
         int candidate;
 
@@ -170,20 +149,14 @@ final class RoundsCommand {
 
         @Override
         public void run() {
-            printRound(hub, hub.api().post("/api/v1/rounds/" + ApiPaths.segment(id) + "/publish",
+            printRound(hub, hub.api().post(path("/publish"),
                     Map.of("candidate", candidate, "reason", reason)));
         }
     }
 
     @Command(name = "watch", mixinStandardHelpOptions = true, description = "Follow a round until it is published"
             + " (exit 0) or failed, cancelled or rejected (exit 1).")
-    static final class Watch implements java.util.concurrent.Callable<Integer> {
-        @Mixin
-        HubOptions hub;
-
-        @Parameters(paramLabel = "ROUND_ID")
-        String id;
-
+    static final class Watch extends OnRound implements java.util.concurrent.Callable<Integer> {
         @Option(names = "--timeout", defaultValue = "PT24H", description = "Give up after this long (ISO-8601"
                 + " duration, default ${DEFAULT-VALUE}).")
         Duration timeout;
@@ -197,7 +170,7 @@ final class RoundsCommand {
             long deadline = System.nanoTime() + timeout.toNanos();
             String shown = null;
             while (true) {
-                JsonNode view = api.get("/api/v1/rounds/" + ApiPaths.segment(id));
+                JsonNode view = api.get(path(""));
                 String state = view.path("round").path("state").asString();
                 String line = state + " " + view.path("contributions").asInt();
                 if (!line.equals(shown) && !hub.json) {

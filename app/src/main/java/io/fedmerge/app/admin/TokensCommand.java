@@ -47,13 +47,8 @@ final class TokensCommand {
 
         @Override
         public void run() {
-            var tokens = hub.api().get("/api/v1/enrollment-tokens");
-            if (hub.json) {
-                System.out.println(tokens.toPrettyString());
-                return;
-            }
-            Table.print(tokens, System.out, "ID", "id", "NOTE", "note", "EXPIRES", "expiresAt", "USED BY", "usedBy",
-                    "REVOKED", "revoked");
+            hub.print(hub.api().get("/api/v1/enrollment-tokens"), "ID", "id", "NOTE", "note", "EXPIRES", "expiresAt",
+                    "USED BY", "usedBy", "REVOKED", "revoked");
         }
     }
 

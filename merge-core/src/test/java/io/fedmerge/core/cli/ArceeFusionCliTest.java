@@ -1,5 +1,6 @@
 package io.fedmerge.core.cli;
 
+import static io.fedmerge.core.cli.GeneratedModels.read;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fedmerge.core.io.Checkpoint;
@@ -22,9 +23,7 @@ class ArceeFusionCliTest {
 
     @BeforeAll
     static void generate() {
-        models = dir.resolve("m");
-        assertThat(CliRun.of("generate", "--out", models.toString(), "--preset", "tiny", "--variants", "2",
-                "--seed", "31").exitCode()).isZero();
+        models = GeneratedModels.tiny(dir, 2, 31);
     }
 
     @Test
@@ -123,9 +122,4 @@ class ArceeFusionCliTest {
         return e;
     }
 
-    private static float[] read(Checkpoint c, String name) {
-        float[] v = new float[(int) c.info(name).elementCount()];
-        c.readFloats(name, 0, v.length, v);
-        return v;
-    }
 }

@@ -1,5 +1,6 @@
 package io.fedmerge.core.cli;
 
+import static io.fedmerge.core.cli.GeneratedModels.read;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
@@ -24,9 +25,7 @@ class BaselessMergeTest {
 
     @BeforeAll
     static void generate() {
-        models = dir.resolve("m");
-        assertThat(CliRun.of("generate", "--out", models.toString(), "--preset", "tiny", "--variants", "2",
-                "--seed", "21").exitCode()).isZero();
+        models = GeneratedModels.tiny(dir, 2, 21);
     }
 
     @Test
@@ -55,7 +54,7 @@ class BaselessMergeTest {
                 if (n.contains("o_proj")) {
                     assertThat(v).as(n).containsOnly(0.0, -0.0); // 0 × a negative weight is -0.0
                 } else {
-                    assertThat(v).as(n).isEqualTo(toDouble(read(models.resolve("hospital-1"), n)));
+                    assertThat(v).as(n).isEqualTo(toDouble(readModel(models.resolve("hospital-1"), n)));
                 }
             }
         }
@@ -149,17 +148,12 @@ class BaselessMergeTest {
         }
     }
 
-    private static float[] read(Path model, String name) {
+    private static float[] readModel(Path model, String name) {
         try (Checkpoint c = Checkpoint.open(model)) {
             return read(c, name);
         }
     }
 
-    private static float[] read(Checkpoint c, String name) {
-        float[] v = new float[(int) c.info(name).elementCount()];
-        c.readFloats(name, 0, v.length, v);
-        return v;
-    }
 
     private static double[] toDouble(float[] v) {
         double[] d = new double[v.length];

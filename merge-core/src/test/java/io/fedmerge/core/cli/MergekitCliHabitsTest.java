@@ -19,9 +19,7 @@ class MergekitCliHabitsTest {
 
     @BeforeAll
     static void generate() throws Exception {
-        models = dir.resolve("m");
-        assertThat(CliRun.of("generate", "--out", models.toString(), "--preset", "tiny", "--variants", "2",
-                "--seed", "4").exitCode()).isZero();
+        models = GeneratedModels.tiny(dir, 2, 4);
         Files.writeString(models.resolve("base/README.md"), "# the base's own card\n");
         Files.writeString(models.resolve("base/pytorch_model.bin"), "not weights of the merge");
         config = Files.writeString(models.resolve("ties.yml"), """

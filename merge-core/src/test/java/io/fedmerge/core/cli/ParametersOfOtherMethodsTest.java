@@ -23,9 +23,7 @@ class ParametersOfOtherMethodsTest {
 
     @BeforeAll
     static void generate() {
-        models = dir.resolve("m");
-        assertThat(CliRun.of("generate", "--out", models.toString(), "--preset", "tiny", "--variants", "2",
-                "--seed", "12").exitCode()).isZero();
+        models = GeneratedModels.tiny(dir, 2, 12);
     }
 
     @ParameterizedTest

@@ -1,5 +1,6 @@
 package io.fedmerge.core.cli;
 
+import static io.fedmerge.core.cli.GeneratedModels.read;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
@@ -27,9 +28,7 @@ class RamCliTest {
 
     @BeforeAll
     static void generate() {
-        models = dir.resolve("m");
-        assertThat(CliRun.of("generate", "--out", models.toString(), "--preset", "tiny", "--variants", "3",
-                "--seed", "41").exitCode()).isZero();
+        models = GeneratedModels.tiny(dir, 3, 41);
         try (Checkpoint base = Checkpoint.open(models.resolve("base"));
                 Checkpoint one = Checkpoint.open(models.resolve("hospital-1"))) {
             String name = "model.layers.0.mlp.down_proj.weight";
@@ -116,9 +115,4 @@ class RamCliTest {
         return lambda;
     }
 
-    private static float[] read(Checkpoint c, String name) {
-        float[] v = new float[(int) c.info(name).elementCount()];
-        c.readFloats(name, 0, v.length, v);
-        return v;
-    }
 }

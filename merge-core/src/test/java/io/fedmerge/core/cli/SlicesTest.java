@@ -1,5 +1,6 @@
 package io.fedmerge.core.cli;
 
+import static io.fedmerge.core.cli.GeneratedModels.read;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fedmerge.core.io.Checkpoint;
@@ -23,9 +24,7 @@ class SlicesTest {
 
     @BeforeAll
     static void generate() {
-        models = dir.resolve("m");
-        assertThat(CliRun.of("generate", "--out", models.toString(), "--preset", "tiny", "--layers", "4",
-                "--variants", "2", "--seed", "51").exitCode()).isZero();
+        models = GeneratedModels.tiny(dir, 2, 51, "--layers", "4");
     }
 
     @Test
@@ -221,10 +220,4 @@ class SlicesTest {
                 .map(n -> n.substring("model.layers.0.".length())).toList();
     }
 
-    private static float[] read(Checkpoint c, String name) {
-        assertThat(c.contains(name)).as(name).isTrue();
-        float[] v = new float[(int) c.info(name).elementCount()];
-        c.readFloats(name, 0, v.length, v);
-        return v;
-    }
 }
