@@ -95,7 +95,7 @@ class EvaluationRoundTest {
     }
 
     @Test
-    void theSitesScoresChooseTheCandidateThatKeepsEveryHospitalsSkill() {
+    void theSitesScoresChooseTheCandidateThatKeepsEveryHospitalsSkill() throws Exception {
         String round = openRound(Map.of("minSites", 3, "maxRegression", 0.05, "candidates", List.of(
                 Map.of("mergeMethod", "task_arithmetic", "modelParameters", Map.of("weight", 0.34)),
                 Map.of("mergeMethod", "ties", "modelParameters", Map.of("weight", 1.0, "density", 0.5)),
@@ -121,6 +121,9 @@ class EvaluationRoundTest {
         try (HubClient c = FederationFixture.client(sites.getFirst())) {
             Path installed = new ModelInstaller().install(c, round, dir.resolve("installed"), n -> { }).dir();
             assertThat(installed.resolve("tokenizer.json")).exists();
+            // the card records the sites' verdict; the installer checked its SHA-256 against the published list
+            assertThat(java.nio.file.Files.readString(installed.resolve("README.md"))).contains(
+                    "## Federated provenance", "### Evaluation by the sites", "| 1 (published) |");
             for (Path set : sets) {
                 double acc = Evaluation.run(new Evaluation.Request(installed, null, set, null, 0, 2, false),
                         (d, t) -> { }).result().accuracy();

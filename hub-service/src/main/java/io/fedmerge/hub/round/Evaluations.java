@@ -1,5 +1,6 @@
 package io.fedmerge.hub.round;
 
+import io.fedmerge.core.io.FileHashes;
 import io.fedmerge.hub.AuditLog;
 import io.fedmerge.hub.HubException;
 import io.fedmerge.hub.HubProperties;
@@ -10,7 +11,10 @@ import io.fedmerge.hub.transfer.Upload;
 import io.fedmerge.hub.transfer.UploadStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,6 +35,7 @@ import org.springframework.stereotype.Service;
 public class Evaluations {
     private static final Logger LOG = LoggerFactory.getLogger(Evaluations.class);
     private static final int MAX_QUESTIONS = 1_000_000;
+    private static final String CARD = "README.md";
 
     private final RoundStore rounds;
     private final EvaluationReports reports;
@@ -189,6 +194,7 @@ public class Evaluations {
     /** Moves the chosen candidate's files to the round's artifact, then the round to PUBLISHED. */
     private boolean publish(Round r, RoundState from, EvaluationOutcome outcome) {
         Artifact.Candidate c = r.artifact().evaluation().candidates().get(outcome.chosen() - 1);
+        List<Artifact.File> files = new ArrayList<>();
         String round = "rounds/" + r.id() + "/";
         String from0 = round + MergeJobs.CANDIDATES + c.index() + "/";
         try {
@@ -200,7 +206,12 @@ public class Evaluations {
             }
             for (Artifact.File f : c.files()) {
                 try (BlobStore.Staged s = blobs.stage(from0 + f.name())) {
+                    if (f.name().equals(CARD)) {
+                        files.add(publishCard(s.path(), round + "artifact/" + CARD, outcome));
+                        continue;
+                    }
                     blobs.put(round + "artifact/" + f.name(), s.path());
+                    files.add(f);
                 }
             }
             try (BlobStore.Staged s = blobs.stage(round + MergeJobs.CANDIDATES + c.index() + ".yml")) {
@@ -209,7 +220,7 @@ public class Evaluations {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot publish candidate " + c.index() + " of round " + r.id(), e);
         }
-        Artifact published = new Artifact(c.files(), c.checkpointDigest(), r.artifact().contributions(),
+        Artifact published = new Artifact(files, c.checkpointDigest(), r.artifact().contributions(),
                 r.artifact().mergeSeconds(), null, new Artifact.Evaluation(r.artifact().evaluation().candidates(),
                         outcome));
         boolean moved = rounds.transition(r.id(), from, RoundState.PUBLISHED, null, published);
@@ -223,6 +234,19 @@ public class Evaluations {
             }
         }
         return moved;
+    }
+
+    /** The candidate's model card with the sites' verdict added, stored and described as the published file. */
+    private Artifact.File publishCard(Path candidateCard, String key, EvaluationOutcome outcome) throws IOException {
+        Path card = Files.createTempFile(properties.dataDir(), ".card-", ".md");
+        try {
+            Files.writeString(card, Files.readString(candidateCard) + FederatedCard.evaluation(outcome));
+            Artifact.File described = new Artifact.File(CARD, Files.size(card), FileHashes.sha256(card));
+            blobs.put(key, card); // consumes the file
+            return described;
+        } finally {
+            Files.deleteIfExists(card);
+        }
     }
 
     private static Artifact withOutcome(Artifact a, EvaluationOutcome outcome) {

@@ -25,10 +25,31 @@ final class FederatedCard {
                     .append(" site(s) on their private questions before publication; the scores are in the round's"
                             + " record (GET /api/v1/rounds/").append(round.id()).append(") |\n");
         }
-        s.append("\n### Contributions\n\n| node (pseudonymous id) | kind | SHA-256 of the bytes sent |\n|---|---|---|\n");
+        s.append("\n### Contributions\n\n| node (pseudonymous id) | kind | SHA-256 of the bytes sent |\n")
+                .append("|---|---|---|\n");
         for (Upload u : contributions) {
             s.append("| `").append(u.nodeId()).append("` | ").append(u.isAdapter() ? "LoRA adapter" : "task vector")
                     .append(" | `").append(u.sha256()).append("` |\n");
+        }
+        return s.toString();
+    }
+
+    /** The sites' verdict, added when an evaluated round publishes: each candidate's score and whether it passed. */
+    static String evaluation(EvaluationOutcome outcome) {
+        StringBuilder s = new StringBuilder("\n### Evaluation by the sites\n\n");
+        s.append(outcome.sites()).append(" site(s) scored every candidate and the base on their own private")
+                .append(" questions (").append(outcome.metric()).append("; counts only ever left the sites). Base: ")
+                .append(String.format(java.util.Locale.ROOT, "%.4f", outcome.referenceOverall())).append(".\n\n");
+        s.append("| candidate | method | overall | worst fall below a site's base | passed |\n|---|---|---|---|---|\n");
+        for (EvaluationOutcome.Scored c : outcome.candidates()) {
+            s.append("| ").append(c.candidate()).append(c.candidate() == outcome.chosen() ? " (published)" : "")
+                    .append(" | ").append(c.mergeMethod()).append(" | ")
+                    .append(String.format(java.util.Locale.ROOT, "%.4f", c.overall())).append(" | ")
+                    .append(String.format(java.util.Locale.ROOT, "%.4f", c.worstRegression())).append(" | ")
+                    .append(c.passed() ? "yes" : "no").append(" |\n");
+        }
+        if (outcome.reason() != null && !outcome.reason().isBlank()) {
+            s.append("\n").append(outcome.reason()).append("\n");
         }
         return s.toString();
     }
