@@ -83,10 +83,24 @@ final class FaultCampaign implements AutoCloseable {
         List<String> under(String prefix) throws IOException;
 
         /**
-         * Forgets what a finished trial left on purpose (a published artifact): an in-memory S3 double keeps every
-         * object in the test JVM's heap, and a long campaign would fill it. Nothing to do on a disk.
+         * Forgets what a finished trial left on purpose (a published artifact, which retention keeps by design): an
+         * in-memory S3 double keeps every object in the test JVM's heap, and the disk-full hub's small volume fills
+         * with them (a 200-trial campaign ran it out of room after 150 trials).
          */
         default void forget(String prefix) {}
+    }
+
+    /** A hub's filesystem blob store, read and pruned as an operator would prune old models. */
+    private record FilesOnDisk(Path root) implements BlobKeys {
+        @Override
+        public List<String> under(String prefix) throws IOException {
+            return filesUnder(root, prefix);
+        }
+
+        @Override
+        public void forget(String prefix) {
+            io.fedmerge.core.io.FileTrees.deleteRecursively(root.resolve(prefix).resolve("artifact"));
+        }
     }
 
     /**
@@ -113,7 +127,7 @@ final class FaultCampaign implements AutoCloseable {
         }
         Path singleBlobs = dir.resolve("single/hub-0/blobs");
         single = Hubs.start("single", dir.resolve("single"), models, Map.of(), List.of(), 1,
-                prefix -> filesUnder(singleBlobs, prefix));
+                new FilesOnDisk(singleBlobs));
         if (replicaArgs != null) {
             replicas = Hubs.start("replicas", dir.resolve("replicas"), models, replicaEnv, replicaArgs, 2,
                     replicaBlobs);
@@ -123,7 +137,7 @@ final class FaultCampaign implements AutoCloseable {
             // A merge the full disk failed is retried (as an admin would): keep its contributions for a few seconds.
             onSmallDisk = Hubs.start("disk", disk.path(), models, Map.of(), List.of(
                     "--fedmerge.hub.disk.reserve=" + DISK_RESERVE + "B", "--fedmerge.hub.retention.ended-rounds=10s"),
-                    1, prefix -> filesUnder(blobs, prefix));
+                    1, new FilesOnDisk(blobs));
         }
     }
 
