@@ -92,7 +92,12 @@ class TransformerTest {
             cache.truncate(7);
             assertThat(cache.length()).isEqualTo(7);
             float[] again = t.forward(Arrays.copyOfRange(all, 7, 11), cache, false)[0];
-            assertThat(again).as("after a truncation the cache is as before").containsExactly(pieces);
+            // Not bit-equal: the Vector API may add a reduction's lanes in another order once the JIT has compiled
+            // the kernel (it did between the two runs in one CI run), which moves the last bit of a logit.
+            for (int v = 0; v < once.length; v++) {
+                assertThat(again[v]).as("after a truncation the cache is as before (token %d)", v)
+                        .isCloseTo(pieces[v], offset(1e-6f));
+            }
         }
     }
 
