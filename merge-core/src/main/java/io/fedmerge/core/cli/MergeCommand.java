@@ -153,8 +153,11 @@ final class MergeCommand implements Callable<Integer> {
         }
         Map<String, ParameterValue> params = new LinkedHashMap<>(c.parameters());
         params.put("random_seed", new ParameterValue.Scalar(randomSeed.doubleValue()));
+        // the shipped mergekit_config.yml says so, or a re-run of it would draw other random masks
+        String source = c.source().stripTrailing() + "\n# merged with: fedmerge merge --random-seed " + randomSeed
+                + "\n";
         return new MergeConfig(c.mergeMethod(), c.baseModel(), c.models(), params, c.dtype(), c.outDtype(),
-                c.directory(), c.source(), c.slices());
+                c.directory(), source, c.slices());
     }
 
     private int exportAdapter(MergePlan plan) {

@@ -83,6 +83,7 @@ class MergekitCliHabitsTest {
                 .exitCode()).isZero();
         assertThat(CliRun.of("merge", config.toString(), dir.resolve("s8").toString(), "--random-seed", "8")
                 .exitCode()).isZero();
+        assertThat(Files.readString(dir.resolve("s7a/mergekit_config.yml"))).endsWith("--random-seed 7\n");
         byte[] a = weights("s7a");
         assertThat(weights("s7b")).isEqualTo(a);
         assertThat(weights("s8")).isNotEqualTo(a);
