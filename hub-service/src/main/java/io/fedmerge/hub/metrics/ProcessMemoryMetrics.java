@@ -1,11 +1,9 @@
 package io.fedmerge.hub.metrics;
 
+import io.fedmerge.core.bench.PeakRss;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.springframework.stereotype.Component;
 
 /**
@@ -15,8 +13,6 @@ import org.springframework.stereotype.Component;
  */
 @Component
 class ProcessMemoryMetrics implements MeterBinder {
-    private static final Path STATUS = Path.of("/proc/self/status");
-
     @Override
     public void bindTo(MeterRegistry registry) {
         Gauge.builder("process.resident.memory", ProcessMemoryMetrics::residentBytes).baseUnit("bytes")
@@ -24,15 +20,7 @@ class ProcessMemoryMetrics implements MeterBinder {
     }
 
     static double residentBytes() {
-        try {
-            for (String line : Files.readAllLines(STATUS)) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024.0;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return Double.NaN;
-        }
-        return Double.NaN;
+        long bytes = PeakRss.currentBytes();
+        return bytes < 0 ? Double.NaN : bytes;
     }
 }

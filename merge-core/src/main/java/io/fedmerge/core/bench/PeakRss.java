@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Peak resident set size of this process (Linux /proc), resettable between measured phases. */
+/** Resident set size of this process (Linux /proc): now, and its peak, resettable between measured phases. */
 public final class PeakRss {
     private static final Path STATUS = Path.of("/proc/self/status");
     private static final Path CLEAR_REFS = Path.of("/proc/self/clear_refs");
@@ -24,6 +24,11 @@ public final class PeakRss {
     /** VmHWM in bytes, or -1 when unknown (not Linux). */
     public static long peakBytes() {
         return field("VmHWM:");
+    }
+
+    /** VmRSS in bytes, or -1 when unknown (not Linux). */
+    public static long currentBytes() {
+        return field("VmRSS:");
     }
 
     private static long field(String name) {
