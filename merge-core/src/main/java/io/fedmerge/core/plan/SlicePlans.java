@@ -108,13 +108,9 @@ public final class SlicePlans implements AutoCloseable {
                 base = source.model();
             }
         }
-        OutputSlice.Source layout = base != null ? byPath.get(key(config, base)) : slice.sources().getFirst();
-        if (names(config, layout, naming).isEmpty()) {
-            return null;
-        }
         Map<String, ParameterValue> params = new LinkedHashMap<>(config.parameters());
         params.putAll(slice.parameters());
-        return planner.plan(config.withModels(base, entries, params), path -> {
+        MergePlan plan = planner.plan(config.withModels(base, entries, params), path -> {
             OutputSlice.Source source = byPath.get(path.toAbsolutePath().normalize());
             Checkpoint whole = Checkpoint.open(path);
             try {
@@ -124,12 +120,11 @@ public final class SlicePlans implements AutoCloseable {
                 throw e;
             }
         }, positions);
-    }
-
-    private static Map<String, String> names(MergeConfig config, OutputSlice.Source source, Naming naming) {
-        try (Checkpoint c = Checkpoint.open(config.resolve(source.model()))) {
-            return names(c, source, naming);
+        if (plan.outputs().isEmpty()) {
+            plan.close();
+            return null;
         }
+        return plan;
     }
 
     /** Output name → stored name, by output layer and then as stored (so tensors follow the stack). */
