@@ -39,12 +39,8 @@ public class AuditLog {
     /** The newest entries matching {@code filter}, older than entry {@code before} (null: from the newest). */
     public List<AuditEntry> page(AuditFilter filter, int limit, Long before) {
         Query q = where(filter, before);
-        List<AuditEntry> out = new ArrayList<>();
-        db.sql("select * from audit_log" + q.sql() + " order by id desc fetch first " + limit + " rows only")
-                .params(q.params()).query((ResultSet rs) -> {
-                    out.add(entry(rs));
-                });
-        return out;
+        return db.sql("select * from audit_log" + q.sql() + " order by id desc fetch first " + limit + " rows only")
+                .params(q.params()).query((rs, n) -> entry(rs)).list();
     }
 
     /** Every entry matching {@code filter}, oldest first, one at a time (an export never holds the whole log). */
