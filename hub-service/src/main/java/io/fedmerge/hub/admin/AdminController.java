@@ -11,10 +11,12 @@ import io.fedmerge.hub.round.Evaluations;
 import io.fedmerge.hub.round.Round;
 import io.fedmerge.hub.round.RoundRequest;
 import io.fedmerge.hub.round.RoundService;
+import io.fedmerge.hub.security.Caller;
 import io.fedmerge.hub.transfer.UploadService;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.core.Authentication;
@@ -29,7 +31,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The admin REST API (/api/v1): enrollment tokens, nodes, base models, rounds and their artifacts. Every request
- * reaching it has passed the security filter chain; the authenticated principal is the actor in the audit log.
+ * reaching it has passed the security filter chain, which checked the caller's role for the operation; here a site
+ * admin is narrowed to its own site's records. The authenticated principal is the actor in the audit log.
  */
 @RestController
 @RequestMapping("/api/v1")
@@ -53,7 +56,8 @@ class AdminController {
         this.uploads = uploads;
     }
 
-    record TokenRequest(Integer ttlMinutes, String note) {}
+    /** @param site the site whose node will enroll with it; a site admin's own site is implied (and the only one) */
+    record TokenRequest(Integer ttlMinutes, String note, String site) {}
 
     @PostMapping("/enrollment-tokens")
     @ResponseStatus(HttpStatus.CREATED)
@@ -66,28 +70,40 @@ class AdminController {
             throw HubException.invalid("bad_note", "note is " + req.note().length() + " characters; at most "
                     + MAX_NOTE);
         }
-        return nodes.issueToken(Duration.ofMinutes(minutes), req == null ? null : req.note(), who.getName());
+        String asked = req == null ? null : req.site();
+        Caller caller = Caller.of(who);
+        String site = caller.writeScope().orElse(asked);
+        if (asked != null && !asked.equals(site)) {
+            throw HubException.denied("a site admin mints enrollment tokens for its own site only");
+        }
+        return nodes.issueToken(Duration.ofMinutes(minutes), req == null ? null : req.note(), site, who.getName());
     }
 
     @GetMapping("/enrollment-tokens")
-    List<NodeRegistry.TokenInfo> tokens() {
-        return nodes.tokens();
+    List<NodeRegistry.TokenInfo> tokens(Authentication who) {
+        Caller caller = Caller.of(who);
+        return nodes.tokens().stream().filter(t -> caller.sees(t.site())).toList();
     }
 
     @DeleteMapping("/enrollment-tokens/{id}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     void revokeToken(@PathVariable String id, Authentication who) {
+        // Another site's token is answered as if it did not exist: a site admin learns nothing about other sites.
+        nodes.token(id).filter(t -> Caller.of(who).mayChange(t.site()))
+                .orElseThrow(() -> HubException.notFound("no enrollment token " + id));
         nodes.revokeToken(id, who.getName());
     }
 
     @GetMapping("/nodes")
-    List<Node> nodes() {
-        return nodes.nodes();
+    List<Node> nodes(Authentication who) {
+        Caller caller = Caller.of(who);
+        return nodes.nodes().stream().filter(n -> caller.sees(n.site())).toList();
     }
 
     @DeleteMapping("/nodes/{id}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     void revokeNode(@PathVariable String id, Authentication who) {
+        nodeOf(id, who, Caller.of(who)::mayChange);
         nodes.revoke(id, who.getName());
         certificates.revokeAll(id, who.getName());
         uploads.discardOpenUploads(id);
@@ -95,8 +111,8 @@ class AdminController {
 
     /** Client certificates issued to a node (mutual TLS), oldest first. */
     @GetMapping("/nodes/{id}/certificates")
-    List<NodeCertificates.Issued> nodeCertificates(@PathVariable String id) {
-        nodes.node(id).orElseThrow(() -> HubException.notFound("no node " + id));
+    List<NodeCertificates.Issued> nodeCertificates(@PathVariable String id, Authentication who) {
+        nodeOf(id, who, Caller.of(who)::sees);
         return certificates.of(id);
     }
 
@@ -104,7 +120,16 @@ class AdminController {
     @DeleteMapping("/certificates/{serial}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     void revokeCertificate(@PathVariable String serial, Authentication who) {
+        NodeCertificates.Issued issued = certificates.find(serial)
+                .orElseThrow(() -> HubException.notFound("no certificate with serial " + serial));
+        nodeOf(issued.nodeId(), who, Caller.of(who)::mayChange);
         certificates.revoke(serial, who.getName());
+    }
+
+    /** The node, if this caller may see (or change) it; another site's node is answered as not found. */
+    private Node nodeOf(String id, Authentication who, Predicate<String> allowedSite) {
+        return nodes.node(id).filter(n -> allowedSite.test(n.site()))
+                .orElseThrow(() -> HubException.notFound("no node " + id));
     }
 
     record BaseRequest(String name, String path) {}
@@ -137,13 +162,28 @@ class AdminController {
     }
 
     @GetMapping("/rounds")
-    List<RoundView> listRounds() {
-        return rounds.list().stream().map(r -> new RoundView(r, rounds.contributions(r.id()))).toList();
+    List<RoundView> listRounds(Authentication who) {
+        Caller caller = Caller.of(who);
+        return rounds.list().stream().filter(r -> visible(r.id(), caller))
+                .map(r -> new RoundView(r, rounds.contributions(r.id()))).toList();
     }
 
     @GetMapping("/rounds/{id}")
-    RoundView round(@PathVariable String id) {
-        return new RoundView(rounds.get(id), rounds.contributions(id));
+    RoundView round(@PathVariable String id, Authentication who) {
+        return new RoundView(visibleRound(id, who), rounds.contributions(id));
+    }
+
+    /** A round a site admin's nodes take no part in is answered as not found. */
+    private Round visibleRound(String id, Authentication who) {
+        Round r = rounds.get(id);
+        if (!visible(id, Caller.of(who))) {
+            throw HubException.notFound("no round " + id);
+        }
+        return r;
+    }
+
+    private boolean visible(String roundId, Caller caller) {
+        return caller.readScope().map(site -> rounds.openTo(roundId, site)).orElse(true);
     }
 
     @PostMapping("/rounds/{id}/trigger")
@@ -177,8 +217,8 @@ class AdminController {
     }
 
     @GetMapping("/rounds/{id}/artifact")
-    Artifact artifact(@PathVariable String id) {
-        Round r = rounds.get(id);
+    Artifact artifact(@PathVariable String id, Authentication who) {
+        Round r = visibleRound(id, who);
         if (r.artifact() == null) {
             throw HubException.precondition("not_published", "round " + id + " is " + r.state()
                     + "; no artifact yet");

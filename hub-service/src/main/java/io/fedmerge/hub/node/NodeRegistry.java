@@ -21,7 +21,8 @@ import org.springframework.transaction.annotation.Transactional;
 public class NodeRegistry {
     public record IssuedToken(String id, String token, Instant expiresAt) {}
 
-    public record TokenInfo(String id, String note, Instant expiresAt, Instant usedAt, String usedBy,
+    /** @param site the site a node enrolled with this token belongs to, or null */
+    public record TokenInfo(String id, String note, String site, Instant expiresAt, Instant usedAt, String usedBy,
             boolean revoked) {}
 
     public record Enrollment(String nodeId, String credential) {}
@@ -35,20 +36,32 @@ public class NodeRegistry {
     }
 
     public IssuedToken issueToken(Duration ttl, String note, String actor) {
+        return issueToken(ttl, note, null, actor);
+    }
+
+    /** A one-time enrollment token; the node enrolled with it belongs to {@code site} (null = no site). */
+    public IssuedToken issueToken(Duration ttl, String note, String site, String actor) {
+        if (site != null) {
+            Names.check("site", site);
+        }
         String id = UUID.randomUUID().toString();
         String token = Secrets.newSecret("fmt_");
         Instant now = Instant.now();
         Instant expires = now.plus(ttl);
-        db.sql("insert into enrollment_token(id, token_hash, note, expires_at, created_at) values (?, ?, ?, ?, ?)")
-                .params(id, Secrets.hash(token), note, Timestamp.from(expires), Timestamp.from(now)).update();
-        audit.record(actor, "token.create", id, "expires " + expires);
+        db.sql("insert into enrollment_token(id, token_hash, note, site, expires_at, created_at)"
+                + " values (?, ?, ?, ?, ?, ?)")
+                .params(id, Secrets.hash(token), note, site, Timestamp.from(expires), Timestamp.from(now)).update();
+        audit.record(actor, "token.create", id, (site == null ? "" : "site " + site + ", ") + "expires " + expires);
         return new IssuedToken(id, token, expires);
     }
 
     public List<TokenInfo> tokens() {
-        return db.sql("select * from enrollment_token order by created_at").query((rs, n) -> new TokenInfo(
-                rs.getString("id"), rs.getString("note"), instant(rs, "expires_at"), instant(rs, "used_at"),
-                rs.getString("used_by"), rs.getBoolean("revoked"))).list();
+        return db.sql("select * from enrollment_token order by created_at").query(NodeRegistry::tokenInfo).list();
+    }
+
+    public Optional<TokenInfo> token(String id) {
+        return db.sql("select * from enrollment_token where id = ?").param(id).query(NodeRegistry::tokenInfo)
+                .optional();
     }
 
     public void revokeToken(String id, String actor) {
@@ -64,8 +77,7 @@ public class NodeRegistry {
         Names.check("node", nodeName);
         String hash = Secrets.hash(token == null ? "" : token);
         Optional<TokenInfo> info = db.sql("select * from enrollment_token where token_hash = ?").param(hash)
-                .query((rs, n) -> new TokenInfo(rs.getString("id"), rs.getString("note"), instant(rs, "expires_at"),
-                        instant(rs, "used_at"), rs.getString("used_by"), rs.getBoolean("revoked"))).optional();
+                .query(NodeRegistry::tokenInfo).optional();
         TokenInfo t = info.orElseThrow(() -> HubException.unauthenticated(
                 "enrollment token not recognised; ask the hub admin for a new one"));
         Instant now = Instant.now();
@@ -84,8 +96,8 @@ public class NodeRegistry {
             throw HubException.unauthenticated("enrollment token was already used; ask the hub admin for a new one");
         }
         String credential = Secrets.newSecret("fmn_");
-        db.sql("insert into node(id, name, credential_hash, enrolled_at) values (?, ?, ?, ?)")
-                .params(nodeId, nodeName, Secrets.hash(credential), Timestamp.from(now)).update();
+        db.sql("insert into node(id, name, site, credential_hash, enrolled_at) values (?, ?, ?, ?, ?)")
+                .params(nodeId, nodeName, t.site(), Secrets.hash(credential), Timestamp.from(now)).update();
         audit.record("node:" + nodeId, "node.enroll", nodeName, "token " + t.id());
         return new Enrollment(nodeId, credential);
     }
@@ -118,8 +130,13 @@ public class NodeRegistry {
     }
 
     private static Node node(ResultSet rs, int n) throws SQLException {
-        return new Node(rs.getString("id"), rs.getString("name"), instant(rs, "enrolled_at"),
+        return new Node(rs.getString("id"), rs.getString("name"), rs.getString("site"), instant(rs, "enrolled_at"),
                 instant(rs, "last_seen"), rs.getBoolean("revoked"));
+    }
+
+    private static TokenInfo tokenInfo(ResultSet rs, int n) throws SQLException {
+        return new TokenInfo(rs.getString("id"), rs.getString("note"), rs.getString("site"),
+                instant(rs, "expires_at"), instant(rs, "used_at"), rs.getString("used_by"), rs.getBoolean("revoked"));
     }
 
     static Instant instant(ResultSet rs, String column) throws SQLException {

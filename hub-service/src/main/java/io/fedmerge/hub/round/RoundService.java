@@ -121,6 +121,11 @@ public class RoundService {
         return store.get(id);
     }
 
+    /** Whether the nodes of {@code site} take part in the round (are invited, or every node is). */
+    public boolean openTo(String id, String site) {
+        return store.openTo(id, site);
+    }
+
     public int contributions(String roundId) {
         return uploads.committed(roundId).size();
     }

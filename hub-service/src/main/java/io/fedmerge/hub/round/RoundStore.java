@@ -148,6 +148,14 @@ public class RoundStore {
                 .params(roundId, nodeId).query(Long.class).single() > 0;
     }
 
+    /** Whether a node of {@code site} may take part: the round invites one of them, or invites every node. */
+    public boolean openTo(String roundId, String site) {
+        long invites = db.sql("select count(*) from round_invite where round_id = ?").param(roundId)
+                .query(Long.class).single();
+        return invites == 0 || db.sql("select count(*) from round_invite i join node n on n.id = i.node_id"
+                + " where i.round_id = ? and n.site = ?").params(roundId, site).query(Long.class).single() > 0;
+    }
+
     public record Event(long sequence, String roundId, RoundState state, String reason) {}
 
     public List<Event> eventsAfter(long sequence) {

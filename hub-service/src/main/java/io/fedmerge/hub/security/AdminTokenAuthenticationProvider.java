@@ -1,20 +1,17 @@
 package io.fedmerge.hub.security;
 
-import java.util.List;
+import java.util.Set;
 import org.springframework.security.authentication.AuthenticationProvider;
 import org.springframework.security.authentication.BadCredentialsException;
-import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.core.Authentication;
-import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.oauth2.server.resource.authentication.BearerTokenAuthenticationToken;
 
 /**
  * The hub's bootstrap credential: a bearer token equal to the configured (or generated) admin token authenticates
- * as {@value #PRINCIPAL} with every admin right. The comparison is on hashes, in constant time ({@link Secrets}).
+ * as {@value #PRINCIPAL}, a network admin. The comparison is on hashes, in constant time ({@link Secrets}).
  */
 final class AdminTokenAuthenticationProvider implements AuthenticationProvider {
     static final String PRINCIPAL = "bootstrap-token";
-    static final String ROLE = "NETWORK_ADMIN";
     private final AdminTokens tokens;
 
     AdminTokenAuthenticationProvider(AdminTokens tokens) {
@@ -27,8 +24,7 @@ final class AdminTokenAuthenticationProvider implements AuthenticationProvider {
         if (!tokens.isValid(token)) {
             throw new BadCredentialsException("admin token not recognised");
         }
-        return UsernamePasswordAuthenticationToken.authenticated(PRINCIPAL, null,
-                List.of(new SimpleGrantedAuthority("ROLE_" + ROLE)));
+        return new AdminAuthentication(new Caller(PRINCIPAL, Set.of(AdminRole.NETWORK_ADMIN), null));
     }
 
     @Override

@@ -18,7 +18,8 @@ import org.springframework.stereotype.Component;
 /**
  * The admin API's bootstrap credential: from configuration (fedmerge.hub.admin-token), or generated at first start,
  * stored hashed and handed over once — written to an owner-only file (fedmerge.hub.admin-token-file) or, without
- * one, printed on the console. That is the only time the hub ever shows a secret.
+ * one, printed on the console. That is the only time the hub ever shows a secret. With
+ * fedmerge.hub.auth.bootstrap-token=false none is generated and none is accepted.
  */
 @Component
 public class AdminTokens {
@@ -26,9 +27,11 @@ public class AdminTokens {
     private final JdbcClient db;
     private final String configuredHash;
     private final String tokenFile;
+    private final boolean enabled;
 
-    AdminTokens(JdbcClient db, HubProperties properties) {
+    AdminTokens(JdbcClient db, HubProperties properties, AuthProperties auth) {
         this.db = db;
+        this.enabled = auth.bootstrapToken();
         String t = properties.adminToken();
         this.configuredHash = t == null || t.isBlank() ? null : Secrets.hash(t);
         this.tokenFile = properties.adminTokenFile();
@@ -36,7 +39,7 @@ public class AdminTokens {
 
     @EventListener(ApplicationReadyEvent.class)
     void generateOnFirstStart() {
-        if (configuredHash != null || storedHash().isPresent()) {
+        if (!enabled || configuredHash != null || storedHash().isPresent()) {
             return;
         }
         String token = Secrets.newSecret("fma_");
@@ -64,6 +67,6 @@ public class AdminTokens {
 
     public boolean isValid(String token) {
         String expected = configuredHash != null ? configuredHash : storedHash().orElse(null);
-        return expected != null && Secrets.matches(token, expected);
+        return enabled && expected != null && Secrets.matches(token, expected);
     }
 }

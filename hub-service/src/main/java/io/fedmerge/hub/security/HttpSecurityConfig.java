@@ -4,8 +4,8 @@ import jakarta.servlet.DispatcherType;
 import org.springframework.boot.security.autoconfigure.actuate.web.servlet.EndpointRequest;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpMethod;
 import org.springframework.security.authentication.AuthenticationManager;
-import org.springframework.security.authentication.ProviderManager;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.web.SecurityFilterChain;
@@ -13,24 +13,41 @@ import org.springframework.security.web.firewall.HttpFirewall;
 import org.springframework.security.web.firewall.RequestRejectedHandler;
 
 /**
- * The one HTTP filter chain, deny by default: the admin API and its OpenAPI document need the admin credential, the
+ * The one HTTP filter chain, deny by default: the admin API and its OpenAPI document need an admin credential
+ * ({@link BearerTokens}) whose roles allow the operation ({@link AdminRole}; the table is in docs/SECURITY.md), the
  * probes and the Prometheus scrape (on the management port) are anonymous, and every other request is refused
  * whatever its spelling. Paths that are not in canonical form never reach a rule ({@link CanonicalPathFirewall}).
  */
 @Configuration(proxyBeanMethods = false)
 class HttpSecurityConfig {
+    private static final String NETWORK = AdminRole.NETWORK_ADMIN.name();
+    private static final String SITE = AdminRole.SITE_ADMIN.name();
+    private static final String AUDITOR = AdminRole.AUDITOR.name();
     private final ProblemResponses problems = new ProblemResponses();
 
     @Bean
-    SecurityFilterChain hubSecurity(HttpSecurity http, AdminTokens tokens) throws Exception {
-        AuthenticationManager admins = new ProviderManager(new AdminTokenAuthenticationProvider(tokens));
+    SecurityFilterChain hubSecurity(HttpSecurity http, AdminTokens tokens, AuthProperties auth) throws Exception {
+        AuthenticationManager admins = new BearerTokens(auth, tokens);
         http.authorizeHttpRequests(rules -> rules
                         // An error page rendered for a request that already passed these rules.
                         .dispatcherTypeMatchers(DispatcherType.ERROR).permitAll()
                         .requestMatchers(EndpointRequest.to("health", "prometheus")).permitAll()
-                        .requestMatchers(EndpointRequest.toAnyEndpoint()).hasRole(AdminTokenAuthenticationProvider.ROLE)
-                        .requestMatchers("/api/v1/**", "/v3/api-docs", "/v3/api-docs/**")
-                        .hasRole(AdminTokenAuthenticationProvider.ROLE)
+                        .requestMatchers(EndpointRequest.toAnyEndpoint()).hasRole(NETWORK)
+                        .requestMatchers(HttpMethod.GET, "/v3/api-docs", "/v3/api-docs/**")
+                        .hasAnyRole(NETWORK, SITE, AUDITOR)
+                        .requestMatchers(HttpMethod.GET, "/api/v1/audit", "/api/v1/audit/**")
+                        .hasAnyRole(NETWORK, AUDITOR)
+                        // What a site admin reads; the controllers narrow it to its own site's records.
+                        .requestMatchers(HttpMethod.GET, "/api/v1/enrollment-tokens", "/api/v1/nodes",
+                                "/api/v1/nodes/*/certificates", "/api/v1/base-models", "/api/v1/rounds",
+                                "/api/v1/rounds/*", "/api/v1/rounds/*/artifact")
+                        .hasAnyRole(NETWORK, SITE, AUDITOR)
+                        .requestMatchers(HttpMethod.POST, "/api/v1/enrollment-tokens").hasAnyRole(NETWORK, SITE)
+                        .requestMatchers(HttpMethod.DELETE, "/api/v1/enrollment-tokens/*", "/api/v1/nodes/*",
+                                "/api/v1/certificates/*")
+                        .hasAnyRole(NETWORK, SITE)
+                        .requestMatchers(HttpMethod.GET, "/api/v1/**").hasAnyRole(NETWORK, AUDITOR)
+                        .requestMatchers("/api/v1/**").hasRole(NETWORK)
                         .anyRequest().denyAll())
                 .oauth2ResourceServer(bearer -> bearer.authenticationManagerResolver(request -> admins)
                         .authenticationEntryPoint(problems).accessDeniedHandler(problems))

@@ -13,6 +13,9 @@ import org.springframework.http.converter.json.JacksonJsonHttpMessageConverter;
 import org.springframework.http.server.ServletServerHttpResponse;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.security.core.AuthenticationException;
+import org.springframework.security.oauth2.core.OAuth2Error;
+import org.springframework.security.oauth2.jwt.JwtValidationException;
+import org.springframework.security.oauth2.server.resource.InvalidBearerTokenException;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.firewall.RequestRejectedException;
@@ -32,8 +35,26 @@ final class ProblemResponses implements AuthenticationEntryPoint, AccessDeniedHa
             throws IOException {
         boolean sent = request.getHeader(HttpHeaders.AUTHORIZATION) != null;
         response.setHeader(HttpHeaders.WWW_AUTHENTICATE, sent ? "Bearer error=\"invalid_token\"" : "Bearer");
-        write(response, HttpStatus.UNAUTHORIZED, sent ? "credential not recognised" : "missing credential: send"
-                + " 'Authorization: Bearer <admin token>'", "unauthenticated");
+        write(response, HttpStatus.UNAUTHORIZED, sent ? whyRefused(e) : "missing credential: send"
+                + " 'Authorization: Bearer <access token or admin token>'", "unauthenticated");
+    }
+
+    /** Only texts the hub wrote for the caller; a library's message may quote the token's claims. */
+    private static String whyRefused(AuthenticationException e) {
+        if (e instanceof AccessTokenRefused refused) {
+            return refused.getMessage();
+        }
+        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+            if (t instanceof JwtValidationException invalid) {
+                return invalid.getErrors().stream().filter(err -> OidcAccessTokens.REFUSED.equals(err.getErrorCode()))
+                        .map(OAuth2Error::getDescription).findFirst().orElse("the access token is not valid here");
+            }
+        }
+        if (e instanceof InvalidBearerTokenException) {
+            return "the access token is malformed, unsigned, or not signed by the identity provider this hub trusts"
+                    + " with an allowed algorithm; sign in again";
+        }
+        return "credential not recognised";
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.fedmerge.hub.admin;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.ArgumentMatchers.isNull;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.verifyNoInteractions;
 import static org.mockito.Mockito.when;
@@ -15,17 +16,21 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 
 import io.fedmerge.hub.HubException;
 import io.fedmerge.hub.model.BaseModelRegistry;
+import io.fedmerge.hub.node.Node;
 import io.fedmerge.hub.node.NodeRegistry;
 import io.fedmerge.hub.pki.NodeCertificates;
 import io.fedmerge.hub.round.Evaluations;
 import io.fedmerge.hub.round.RoundService;
 import io.fedmerge.hub.security.AdminTokens;
+import io.fedmerge.hub.security.AuthProperties;
 import io.fedmerge.hub.transfer.UploadService;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
 import org.springframework.context.annotation.ComponentScan;
 import org.springframework.context.annotation.FilterType;
@@ -51,6 +56,7 @@ class AdminApiSliceTest {
     /** Spring Security's own set-up, which the slice does not bring by itself; the hub's chain is its real one. */
     @TestConfiguration
     @EnableWebSecurity
+    @EnableConfigurationProperties(AuthProperties.class)
     static class WebSecurity {}
 
     static final String TOKEN = "fma_slice-test-token";
@@ -92,14 +98,14 @@ class AdminApiSliceTest {
 
     @Test
     void theAuthenticatedAdminIsTheActorTheServiceRecords() throws Exception {
-        when(nodes.issueToken(any(), any(), any())).thenReturn(new NodeRegistry.IssuedToken("t1", "fmt_x",
+        when(nodes.issueToken(any(), any(), any(), any())).thenReturn(new NodeRegistry.IssuedToken("t1", "fmt_x",
                 Instant.parse("2026-12-07T00:00:00Z")));
         http.perform(post("/api/v1/enrollment-tokens").header("Authorization", "Bearer " + TOKEN)
                         .contentType(MediaType.APPLICATION_JSON).content("{\"ttlMinutes\": 90, \"note\": \"ward 3\"}"))
                 .andExpect(status().isCreated())
                 .andExpect(jsonPath("$.id").value("t1"))
                 .andExpect(jsonPath("$.token").value("fmt_x"));
-        verify(nodes).issueToken(eq(Duration.ofMinutes(90)), eq("ward 3"), eq("bootstrap-token"));
+        verify(nodes).issueToken(eq(Duration.ofMinutes(90)), eq("ward 3"), isNull(), eq("bootstrap-token"));
     }
 
     @Test
@@ -134,6 +140,7 @@ class AdminApiSliceTest {
 
     @Test
     void revokingANodeAlsoRevokesItsCertificatesAndEndsItsUploads() throws Exception {
+        when(nodes.node("n1")).thenReturn(Optional.of(new Node("n1", "st-mary", null, Instant.EPOCH, null, false)));
         http.perform(delete("/api/v1/nodes/n1").header("Authorization", "Bearer " + TOKEN))
                 .andExpect(status().isNoContent());
         verify(nodes).revoke("n1", "bootstrap-token");
