@@ -65,4 +65,22 @@ if [ -z "$a" ] || [ "$a" = "$b" ]; then
     echo "validate-deploy: the pod template does not follow the admin token's Secret" >&2
     exit 1
 fi
+echo "== production signs admins in at the identity provider; OIDC without an audience must be refused"
+grep -q 'issuer-uri: "https://sso.hospital-it.example.org/realms/fedmerge"' "$TOOLS/rendered-values-production.yaml"
+grep -q 'bootstrap-token: false' "$TOOLS/rendered-values-production.yaml"
+if "$TOOLS/helm" template fedmerge helm/fedmerge --set adminToken=x \
+        --set auth.oidc.issuerUri=https://sso.example.org/realms/x >/dev/null 2>&1; then
+    echo "validate-deploy: the chart rendered OIDC without an audience (any of the provider's tokens would do)" >&2
+    exit 1
+fi
+echo "== the demo realm: three roles, a user of each, the audience and site mappers the hub relies on"
+python3 - <<'PY'
+import json
+realm = json.load(open("deploy/keycloak/fedmerge-realm.json"))
+assert {r["name"] for r in realm["roles"]["realm"]} == {"network-admin", "site-admin", "auditor"}
+assert {u["username"]: u["realmRoles"] for u in realm["users"]} == {
+    "network-admin": ["network-admin"], "north-admin": ["site-admin"], "auditor": ["auditor"]}
+hub = [c for c in realm["clients"] if c["clientId"] == "fedmerge-hub"][0]
+assert {"oidc-audience-mapper", "oidc-usermodel-attribute-mapper"} <= {m["protocolMapper"] for m in hub["protocolMappers"]}
+PY
 echo "validate-deploy: all deployment files valid"

@@ -17,7 +17,8 @@ final class HubOptions {
             description = "The hub's admin API (default: $FEDMERGE_HUB_URL or ${DEFAULT-VALUE}).")
     String hub;
 
-    @Option(names = "--token-file", paramLabel = "FILE", description = "File holding the bearer token (default:"
+    @Option(names = "--token-file", paramLabel = "FILE", description = "File holding the bearer token: an"
+            + " access token from the identity provider, or the hub's bootstrap admin token (default:"
             + " $FEDMERGE_ADMIN_TOKEN).")
     Path tokenFile;
 

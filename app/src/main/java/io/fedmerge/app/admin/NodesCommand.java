@@ -14,8 +14,8 @@ final class NodesCommand {
 
         @Override
         public void run() {
-            hub.print(hub.api().get("/api/v1/nodes"), "NAME", "name", "ID", "id", "LAST SEEN", "lastSeen", "REVOKED",
-                    "revoked");
+            hub.print(hub.api().get("/api/v1/nodes"), "NAME", "name", "SITE", "site", "ID", "id", "LAST SEEN",
+                    "lastSeen", "REVOKED", "revoked");
         }
     }
 

@@ -22,12 +22,19 @@ final class TokensCommand {
         @Option(names = "--note", description = "Who it is for (shown in the list and the audit log).")
         String note;
 
+        @Option(names = "--site", description = "The hospital site the enrolled node will belong to (its site admins"
+                + " manage it). A site admin's own site is implied.")
+        String site;
+
         @Override
         public void run() {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("ttlMinutes", ttlMinutes);
             if (note != null) {
                 body.put("note", note);
+            }
+            if (site != null) {
+                body.put("site", site);
             }
             var t = hub.api().post("/api/v1/enrollment-tokens", body);
             if (hub.json) {
@@ -47,8 +54,8 @@ final class TokensCommand {
 
         @Override
         public void run() {
-            hub.print(hub.api().get("/api/v1/enrollment-tokens"), "ID", "id", "NOTE", "note", "EXPIRES", "expiresAt",
-                    "USED BY", "usedBy", "REVOKED", "revoked");
+            hub.print(hub.api().get("/api/v1/enrollment-tokens"), "ID", "id", "NOTE", "note", "SITE", "site",
+                    "EXPIRES", "expiresAt", "USED BY", "usedBy", "REVOKED", "revoked");
         }
     }
 
