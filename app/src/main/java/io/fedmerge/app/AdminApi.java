@@ -43,6 +43,12 @@ public final class AdminApi {
                 .POST(HttpRequest.BodyPublishers.ofString(body == null ? "{}" : JSON.writeValueAsString(body))));
     }
 
+    /** PUT of raw bytes (application/octet-stream): one piece of a file upload. */
+    public JsonNode put(String path, byte[] body, int length) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/octet-stream")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(body, 0, length)));
+    }
+
     public JsonNode delete(String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
     }

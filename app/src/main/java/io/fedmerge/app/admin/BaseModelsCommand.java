@@ -6,7 +6,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "base-models", mixinStandardHelpOptions = true, description = "Base models rounds merge onto: list,"
-        + " register.", subcommands = {BaseModelsCommand.List.class, BaseModelsCommand.Register.class})
+        + " register (a path on the hub), upload (from here).", subcommands = {BaseModelsCommand.List.class,
+            BaseModelsCommand.Register.class, BaseUploadCommand.class})
 final class BaseModelsCommand {
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Registered base models and digests.")
     static final class List implements Runnable {

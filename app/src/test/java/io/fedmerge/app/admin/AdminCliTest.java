@@ -108,6 +108,38 @@ class AdminCliTest {
     }
 
     @Test
+    void aBaseUploadedFromHereResumesWhatAnInterruptedUploadLeftAndIsRegistered() throws Exception {
+        Path base = models.resolve("base");
+        java.util.List<java.util.Map<String, Object>> declared = new java.util.ArrayList<>();
+        java.util.List<Path> files;
+        try (var s = Files.list(base)) {
+            files = s.filter(Files::isRegularFile).sorted().toList();
+        }
+        for (Path f : files) {
+            declared.add(java.util.Map.of("file", f.getFileName().toString(), "bytes", Files.size(f), "sha256",
+                    io.fedmerge.core.io.FileHashes.sha256(f)));
+        }
+        // an upload that stopped after 100 bytes of the weights
+        io.fedmerge.app.AdminApi api = new io.fedmerge.app.AdminApi(hub.httpUrl(), TOKEN);
+        String id = api.post("/api/v1/base-models/uploads", java.util.Map.of("name", "uploaded", "files", declared))
+                .path("id").asString();
+        byte[] start = java.util.Arrays.copyOf(Files.readAllBytes(base.resolve("model.safetensors")), 100);
+        api.put("/api/v1/base-models/uploads/" + id + "/files/model.safetensors?offset=0", start, start.length);
+
+        CliRun up = admin("base-models", "upload", "uploaded", base.toString(), "--chunk-mib", "1");
+        assertThat(up.exitCode()).as(up.err()).isZero();
+        assertThat(up.out()).startsWith("registered uploaded (");
+        JsonNode bases = json("base-models", "list");
+        String uploadedDigest = bases.findParents("name").stream().filter(b -> b.path("name").asString()
+                .equals("uploaded")).findFirst().orElseThrow().path("digest").asString();
+        String diskDigest = bases.findParents("name").stream().filter(b -> b.path("name").asString()
+                .equals("base")).findFirst().orElseThrow().path("digest").asString();
+        assertThat(uploadedDigest).isEqualTo(diskDigest);
+        // the CLI resumed that upload instead of starting another
+        assertThat(json("audit", "--action", "base.upload.open").path("entries")).hasSize(1);
+    }
+
+    @Test
     void tokensAreShownOnceListedAndRevoked() {
         CliRun minted = admin("tokens", "mint", "--ttl-minutes", "30", "--note", "radiology");
         assertThat(minted.exitCode()).as(minted.err()).isZero();

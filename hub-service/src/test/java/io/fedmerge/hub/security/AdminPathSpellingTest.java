@@ -38,6 +38,7 @@ class AdminPathSpellingTest {
         assertThat(endpoints).extracting(Object::toString).contains("POST /api/v1/enrollment-tokens",
                 "GET /api/v1/nodes", "DELETE /api/v1/nodes/0f4c7e1a-53b8-4d3e-9a6e-2b9c1d7e8f00",
                 "POST /api/v1/base-models", "POST /api/v1/rounds",
+                "PUT /api/v1/base-models/uploads/0f4c7e1a-53b8-4d3e-9a6e-2b9c1d7e8f00/files/0f4c7e1a-53b8-4d3e-9a6e-2b9c1d7e8f00",
                 "POST /api/v1/rounds/0f4c7e1a-53b8-4d3e-9a6e-2b9c1d7e8f00/trigger",
                 "POST /api/v1/rounds/0f4c7e1a-53b8-4d3e-9a6e-2b9c1d7e8f00/publish",
                 "GET /api/v1/audit", "GET /api/v1/audit/export",

@@ -12,14 +12,21 @@ public final class ProgressBar implements MergeProgress {
     private final String label;
     private final boolean terminal;
     private final boolean quiet;
+    private final String unit;
     private final long startNanos = System.nanoTime();
     private int tensors;
     private long total;
     private int lastDecile = -1;
 
     public ProgressBar(PrintStream err, String label, boolean quiet) {
+        this(err, label, "tensors", quiet);
+    }
+
+    /** @param unit what the counted items are called ("tensors", "files") */
+    public ProgressBar(PrintStream err, String label, String unit, boolean quiet) {
         this.err = err;
         this.label = label;
+        this.unit = unit;
         this.terminal = System.console() != null;
         this.quiet = quiet;
     }
@@ -41,8 +48,8 @@ public final class ProgressBar implements MergeProgress {
         if (terminal) {
             int width = 30;
             int filled = (int) Math.round(fraction * width);
-            err.printf("\r%s [%s%s] %3.0f%% %d/%d tensors %.0f MB/s ", label, "#".repeat(filled),
-                    " ".repeat(width - filled), fraction * 100, done, tensors, mbps);
+            err.printf("\r%s [%s%s] %3.0f%% %d/%d %s %.0f MB/s ", label, "#".repeat(filled),
+                    " ".repeat(width - filled), fraction * 100, done, tensors, unit, mbps);
             if (done == tensors) {
                 err.println();
             }
@@ -50,7 +57,7 @@ public final class ProgressBar implements MergeProgress {
             int decile = (int) (fraction * 10);
             if (decile != lastDecile || done == tensors) {
                 lastDecile = decile;
-                err.printf("%s %3.0f%% (%d/%d tensors, %.0f MB/s)%n", label, fraction * 100, done, tensors, mbps);
+                err.printf("%s %3.0f%% (%d/%d %s, %.0f MB/s)%n", label, fraction * 100, done, tensors, unit, mbps);
             }
         }
         err.flush();
