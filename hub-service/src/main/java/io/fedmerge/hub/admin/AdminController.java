@@ -11,6 +11,7 @@ import io.fedmerge.hub.round.Evaluations;
 import io.fedmerge.hub.round.Round;
 import io.fedmerge.hub.round.RoundRequest;
 import io.fedmerge.hub.round.RoundService;
+import io.fedmerge.hub.security.AdminRole;
 import io.fedmerge.hub.security.Caller;
 import io.fedmerge.hub.transfer.UploadService;
 import java.time.Duration;
@@ -54,6 +55,16 @@ class AdminController {
         this.rounds = rounds;
         this.certificates = certificates;
         this.uploads = uploads;
+    }
+
+    /** @param roles the caller's fedmerge roles as the identity provider names them */
+    record Me(String name, List<String> roles, String site) {}
+
+    /** Who the hub takes the caller for: the console shows it, a script can check its token with it. */
+    @GetMapping("/me")
+    Me me(Authentication who) {
+        Caller c = Caller.of(who);
+        return new Me(c.name(), c.roles().stream().sorted().map(AdminRole::claimValue).toList(), c.site());
     }
 
     /** @param site the site whose node will enroll with it; a site admin's own site is implied (and the only one) */

@@ -32,9 +32,13 @@ class HttpSecurityConfig {
                         // An error page rendered for a request that already passed these rules.
                         .dispatcherTypeMatchers(DispatcherType.ERROR).permitAll()
                         .requestMatchers(EndpointRequest.to("health", "prometheus")).permitAll()
+                        // The console's static files hold no data; everything they show comes from the API.
+                        .requestMatchers(HttpMethod.GET, "/console", "/console/", "/console/index.html",
+                                "/console/console.js", "/console/console.css", "/console/favicon.svg").permitAll()
                         .requestMatchers(EndpointRequest.toAnyEndpoint()).hasRole(NETWORK)
                         .requestMatchers(HttpMethod.GET, "/v3/api-docs", "/v3/api-docs/**")
                         .hasAnyRole(NETWORK, SITE, AUDITOR)
+                        .requestMatchers(HttpMethod.GET, "/api/v1/me").hasAnyRole(NETWORK, SITE, AUDITOR)
                         .requestMatchers(HttpMethod.GET, "/api/v1/audit", "/api/v1/audit/**")
                         .hasAnyRole(NETWORK, AUDITOR)
                         // What a site admin reads; the controllers narrow it to its own site's records.
@@ -52,6 +56,10 @@ class HttpSecurityConfig {
                 .oauth2ResourceServer(bearer -> bearer.authenticationManagerResolver(request -> admins)
                         .authenticationEntryPoint(problems).accessDeniedHandler(problems))
                 .exceptionHandling(e -> e.authenticationEntryPoint(problems).accessDeniedHandler(problems))
+                // The console runs only its own script and talks only to this hub; nobody may frame it.
+                .headers(h -> h.contentSecurityPolicy(csp -> csp.policyDirectives("default-src 'self'; script-src"
+                        + " 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; frame-ancestors 'none';"
+                        + " form-action 'self'; base-uri 'none'")))
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 // A bearer-token API has no browser session to forge requests with.
                 .csrf(csrf -> csrf.disable())

@@ -100,6 +100,23 @@ class AdminPathSpellingTest {
     }
 
     @Test
+    void theConsolesOwnFilesAloneAreServedWithoutACredentialAndUnderAContentSecurityPolicy() {
+        for (String path : new String[] {"/console/", "/console/index.html", "/console/console.js",
+            "/console/console.css", "/console/favicon.svg"}) {
+            RawHttp.Response r = RawHttp.send(hub.httpPort(), "GET", path, null);
+            assertThat(r.status()).as(path).isEqualTo(200);
+        }
+        assertThat(RawHttp.send(hub.httpPort(), "GET", "/console", null).status()).isEqualTo(302);
+        assertThat(RawHttp.headers(hub.httpPort(), "/console/index.html"))
+                .contains("Content-Security-Policy: default-src 'self'; script-src 'self'");
+        for (String path : new String[] {"/console/other.js", "/console/../api/v1/nodes", "/console/%2e%2e/api/v1/nodes",
+            "/application.yaml", "/static/console/index.html"}) {
+            assertThat(RawHttp.send(hub.httpPort(), "GET", path, null).status()).as(path).isIn(400, 401);
+        }
+        assertThat(RawHttp.send(hub.httpPort(), "POST", "/console/index.html", null).status()).isIn(401, 403);
+    }
+
+    @Test
     void pathsNoRuleNamesAreRefusedEvenWithTheToken() {
         for (String path : new String[] {"/", "/error", "/actuator/health", "/actuator/prometheus", "/actuator",
                 "/api/v2/nodes", "/v3/api-docs.yaml/../x", "/swagger-ui.html", "/h2-console"}) {

@@ -1,0 +1,230 @@
+package io.fedmerge.hub.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fedmerge.core.generate.ModelShape;
+import io.fedmerge.edge.HubClient;
+import io.fedmerge.edge.Manifests;
+import io.fedmerge.hub.Federation;
+import io.fedmerge.hub.TestHub;
+import io.fedmerge.hub.TestIdp;
+import io.fedmerge.hub.node.NodeRegistry;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.logging.Level;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The console in a real headless Chromium (Debian's, installed by scripts/test-browser.sh; without it this test is
+ * skipped): a network admin signs in with an access token, mints an enrollment token that a node then enrolls with,
+ * opens a round from the form and watches it publish; an auditor is shown the hub's refusal. Every test fails on an
+ * error in the page's console and leaves screenshots in target/console-screenshots.
+ */
+@EnabledIfEnvironmentVariable(named = "FEDMERGE_TEST_CHROMEDRIVER", matches = ".+")
+class ConsoleBrowserTest {
+    static final Path SHOTS = Path.of("target", "console-screenshots");
+    @TempDir
+    static Path dir;
+    static TestIdp idp;
+    static Federation models;
+    static TestHub hub;
+    static ChromeDriver browser;
+    /** Browser-console lines a test expects (the hub's refusal of a request it set out to make). */
+    private String expectedConsoleError;
+
+    @BeforeAll
+    static void start() throws IOException {
+        idp = new TestIdp();
+        models = new Federation(dir.resolve("models"), ModelShape.preset("tiny"), 2);
+        hub = TestHub.start(dir.resolve("hub"), idp.hubSettings(models.modelsRootArg()));
+        Federation.registerBase(hub);
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(System.getenv("FEDMERGE_TEST_CHROMIUM"));
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000");
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL);
+        options.setCapability("goog:loggingPrefs", logs);
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(System.getenv("FEDMERGE_TEST_CHROMEDRIVER"))).usingAnyFreePort()
+                .build();
+        browser = new ChromeDriver(service, options);
+        Files.createDirectories(SHOTS);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        hub.close();
+        idp.close();
+    }
+
+    @BeforeEach
+    void freshTab() {
+        expectedConsoleError = null;
+        browser.get(url("/console"));
+        browser.executeScript("sessionStorage.clear()");
+        browser.navigate().refresh();
+        browser.manage().logs().get(LogType.BROWSER); // start each test with an empty console
+    }
+
+    @AfterEach
+    void noErrorsInThePage() {
+        List<String> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).map(LogEntry::getMessage)
+                .filter(m -> expectedConsoleError == null || !m.contains(expectedConsoleError)).toList();
+        assertThat(errors).as("errors in the browser console").isEmpty();
+    }
+
+    @Test
+    void aNetworkAdminMintsATokenOpensARoundAndWatchesItPublish() throws Exception {
+        signIn(idp.token("net.admin", null, "network-admin"));
+        assertThat(text("#who")).contains("net.admin", "network-admin");
+
+        browser.findElement(By.linkText("Enrollment tokens")).click();
+        browser.findElement(By.id("token-note")).sendKeys("St Mary radiology");
+        browser.findElement(By.cssSelector("#token-form button")).click();
+        String minted = waitFor().until(d -> {
+            String t = text("#minted-token");
+            return t.startsWith("fmt_") ? t : null;
+        });
+        waitFor().until(ExpectedConditions.textToBePresentInElementLocated(By.id("tokens-table"),
+                "St Mary radiology"));
+        screenshot("tokens");
+        // the token the console showed once is the real one: a hospital enrolls with it
+        NodeRegistry.Enrollment stMary = hub.bean(NodeRegistry.class).enroll(minted, "st-mary");
+        NodeRegistry.Enrollment royal = hub.enroll("royal-infirmary");
+
+        browser.findElement(By.linkText("Rounds")).click();
+        new Select(waitFor().until(d -> {
+            WebElement s = d.findElement(By.id("round-base"));
+            return s.findElements(By.tagName("option")).isEmpty() ? null : s;
+        })).selectByVisibleText("base");
+        new Select(browser.findElement(By.id("round-method"))).selectByVisibleText("task_arithmetic");
+        WebElement min = browser.findElement(By.id("round-min"));
+        min.clear();
+        min.sendKeys("2");
+        browser.findElement(By.cssSelector("#round-form button")).click();
+        WebElement row = waitFor().until(d -> d.findElements(By.cssSelector("#rounds-table tbody tr")).stream()
+                .filter(r -> r.getText().contains("OPEN")).findFirst().orElse(null));
+        String round = row.getAttribute("data-round");
+
+        int variant = 1;
+        for (NodeRegistry.Enrollment node : List.of(stMary, royal)) {
+            try (HubClient c = new HubClient("127.0.0.1:" + hub.grpcPort(), node.credential())) {
+                Path tv = models.taskVector(variant++);
+                c.upload(round, tv, Manifests.of(tv), n -> { });
+            }
+        }
+        By roundRow = By.cssSelector("#rounds-table tr[data-round='" + round + "']");
+        waitFor().until(ExpectedConditions.textToBePresentInElementLocated(roundRow, "2 of 2 needed"));
+        browser.findElement(By.cssSelector("button[aria-label='Merge round " + round + " now']")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(120))
+                .until(ExpectedConditions.textToBePresentInElementLocated(roundRow, "PUBLISHED"));
+        screenshot("round-published");
+
+        browser.findElement(By.linkText("Audit log")).click();
+        waitFor().until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit-table"), "round.merge"));
+        assertThat(text("#audit-table")).contains("net.admin");
+    }
+
+    @Test
+    void anAuditorSeesEverythingButIsShownTheHubsRefusalWhenItTriesToChangeSomething() {
+        hub.enroll("audited-hospital");
+        signIn(idp.token("the.auditor", null, "auditor"));
+        browser.findElement(By.linkText("Nodes")).click();
+        waitFor().until(ExpectedConditions.textToBePresentInElementLocated(By.id("nodes-table"),
+                "audited-hospital"));
+        browser.findElement(By.linkText("Enrollment tokens")).click();
+        browser.findElement(By.id("token-note")).sendKeys("not allowed");
+        expectedConsoleError = "status of 403";
+        browser.findElement(By.cssSelector("#token-form button")).click();
+        WebElement problem = waitFor().until(ExpectedConditions.visibilityOfElementLocated(By.id("problem")));
+        assertThat(problem.getText()).contains("this credential may not do that here");
+        assertThat(browser.findElement(By.id("minted")).isDisplayed()).isFalse();
+        screenshot("auditor-refused");
+    }
+
+    @Test
+    void aTokenWithoutAFedmergeRoleIsToldSoAndSeesNoData() {
+        expectedConsoleError = "status of 403";
+        signInWith(idp.token("a.clinician", null, "clinician"));
+        WebElement problem = waitFor().until(ExpectedConditions.visibilityOfElementLocated(By.id("problem")));
+        assertThat(problem.getText()).contains("carries no fedmerge role");
+        assertThat(browser.findElement(By.id("tabs")).isDisplayed()).isFalse();
+        assertThat(browser.findElement(By.id("sign-in")).isDisplayed()).isTrue();
+    }
+
+    @Test
+    void everyControlHasALabelAndTheSignInWorksFromTheKeyboard() {
+        for (WebElement control : browser.findElements(By.cssSelector("input, select, textarea"))) {
+            String id = control.getAttribute("id");
+            assertThat(browser.findElements(By.cssSelector("label[for='" + id + "']"))).as("label of #%s", id)
+                    .hasSize(1);
+        }
+        WebElement field = browser.findElement(By.id("token"));
+        field.sendKeys(idp.token("kbd.admin", null, "network-admin"), Keys.ENTER);
+        waitFor().until(ExpectedConditions.textToBePresentInElementLocated(By.id("who"), "kbd.admin"));
+        // the first section link is reachable with Tab and opens with Enter
+        WebElement first = browser.findElement(By.linkText("Nodes"));
+        first.sendKeys(Keys.ENTER);
+        waitFor().until(ExpectedConditions.visibilityOfElementLocated(By.id("nodes-table")));
+        assertThat(first.getAttribute("aria-current")).isEqualTo("page");
+    }
+
+    private void signIn(String token) {
+        signInWith(token);
+        waitFor().until(ExpectedConditions.visibilityOfElementLocated(By.id("tabs")));
+    }
+
+    private void signInWith(String token) {
+        browser.findElement(By.id("token")).sendKeys(token);
+        browser.findElement(By.cssSelector("#sign-in-form button")).click();
+    }
+
+    private static String text(String css) {
+        return browser.findElement(By.cssSelector(css)).getText();
+    }
+
+    private static WebDriverWait waitFor() {
+        return new WebDriverWait(browser, Duration.ofSeconds(30));
+    }
+
+    private static String url(String path) {
+        return "http://127.0.0.1:" + hub.httpPort() + path;
+    }
+
+    private static void screenshot(String name) throws RuntimeException {
+        try {
+            Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), SHOTS.resolve(name + ".png"),
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
