@@ -6,6 +6,7 @@
 const TOKEN_KEY = 'fedmerge.console.token';
 const VIEWS = ['rounds', 'nodes', 'tokens', 'base-models', 'audit'];
 let refreshTimer = null;
+let following = null;
 
 async function call(method, path, body) {
   const headers = { Authorization: 'Bearer ' + sessionStorage.getItem(TOKEN_KEY) };
@@ -103,6 +104,7 @@ const views = {
       cell(row, r.reason);
       const actions = cell(row, '');
       actions.textContent = '';
+      button(actions, 'Details', () => follow(r.id), 'Details of round ' + r.id);
       if (r.state === 'OPEN') {
         button(actions, 'Merge now', async () => {
           await call('POST', '/rounds/' + r.id + '/trigger');
@@ -180,6 +182,100 @@ const views = {
   },
 };
 
+/**
+ * Follows one round over the hub's server-sent events (read with fetch: EventSource cannot send the bearer token)
+ * and, once it has ended, shows where the hospitals agreed.
+ */
+async function follow(roundId) {
+  stopFollowing();
+  const detail = document.getElementById('round-detail');
+  document.getElementById('round-detail-title').textContent = 'Round ' + roundId;
+  document.getElementById('heatmap-area').hidden = true;
+  document.getElementById('no-units').hidden = true;
+  detail.hidden = false;
+  const controller = new AbortController();
+  following = controller;
+  const response = await fetch('/api/v1/rounds/' + roundId + '/events', {
+    headers: { Authorization: 'Bearer ' + sessionStorage.getItem(TOKEN_KEY) }, signal: controller.signal,
+  });
+  if (!response.ok) {
+    const error = new Error('the hub answered ' + response.status + ' for the round\'s events');
+    error.status = response.status;
+    throw error;
+  }
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) {
+        return;
+      }
+      buffer += value;
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+        await onEvent(roundId, buffer.slice(0, end));
+        buffer = buffer.slice(end + 2);
+      }
+    }
+  } catch (e) {
+    if (e.name !== 'AbortError') {
+      throw e;
+    }
+  }
+}
+
+function stopFollowing() {
+  if (following) {
+    following.abort();
+    following = null;
+  }
+}
+
+async function onEvent(roundId, block) {
+  const lines = block.split('\n');
+  const name = lines.filter((l) => l.startsWith('event:')).map((l) => l.slice(6).trim())[0];
+  const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5)).join('\n');
+  if (name !== 'round' || !data) {
+    return;
+  }
+  const view = JSON.parse(data);
+  const r = view.round;
+  document.getElementById('round-live').textContent = r.state + ' — ' + view.contributions + ' of '
+      + r.minContributions + ' contributions' + (r.reason ? ' — ' + r.reason : '');
+  const stateCell = document.querySelector('#rounds-table tr[data-round="' + roundId + '"] td.state');
+  if (stateCell) {
+    stateCell.textContent = r.state;
+  }
+  if (['PUBLISHED', 'FAILED', 'CANCELLED', 'REJECTED'].includes(r.state)) {
+    showUnits(await call('GET', '/rounds/' + roundId + '/units'));
+  }
+}
+
+/** Blue for agreement, red for conflict, white for none; the number is always written too (not colour alone). */
+function cosineColour(c) {
+  const t = Math.max(-1, Math.min(1, c));
+  const mix = (from, to) => Math.round(255 + (to - 255) * Math.abs(t));
+  return t >= 0 ? 'rgb(' + mix(255, 33) + ',' + mix(255, 102) + ',' + mix(255, 172) + ')'
+      : 'rgb(' + mix(255, 178) + ',' + mix(255, 24) + ',' + mix(255, 43) + ')';
+}
+
+function heat(row, value, colour, strong) {
+  const td = cell(row, value.toFixed(3), 'heat');
+  td.style.background = colour;
+  td.style.color = strong ? '#fff' : '#1a1a1a';
+}
+
+function showUnits(units) {
+  document.getElementById('no-units').hidden = units.length > 0;
+  document.getElementById('heatmap-area').hidden = units.length === 0;
+  fill('heatmap', units, (row, u) => {
+    cell(row, u.unit);
+    heat(row, u.cosine, cosineColour(u.cosine), Math.abs(u.cosine) > 0.6);
+    heat(row, u.weight, cosineColour(u.weight), u.weight > 0.6);
+    cell(row, u.permuted.length ? u.permuted.length + ' contribution(s)' : '');
+  });
+}
+
 function currentView() {
   const name = location.hash.replace('#', '');
   return VIEWS.includes(name) ? name : 'rounds';
@@ -198,6 +294,8 @@ async function show() {
     }
   }
   clearInterval(refreshTimer);
+  stopFollowing();
+  document.getElementById('round-detail').hidden = true;
   await attempt(views[name]);
   if (name === 'rounds') {
     refreshTimer = setInterval(() => attempt(views.rounds), 2000);
@@ -223,6 +321,7 @@ async function signIn(token) {
 
 function signOut(message) {
   clearInterval(refreshTimer);
+  stopFollowing();
   sessionStorage.removeItem(TOKEN_KEY);
   for (const view of VIEWS) {
     document.getElementById(view).hidden = true;

@@ -1,5 +1,6 @@
 package io.fedmerge.hub.admin;
 
+import io.fedmerge.core.method.UnitReport;
 import io.fedmerge.hub.HubException;
 import io.fedmerge.hub.model.BaseModel;
 import io.fedmerge.hub.model.BaseModelRegistry;
@@ -11,6 +12,7 @@ import io.fedmerge.hub.round.Evaluations;
 import io.fedmerge.hub.round.Round;
 import io.fedmerge.hub.round.RoundRequest;
 import io.fedmerge.hub.round.RoundService;
+import io.fedmerge.hub.round.UnitReports;
 import io.fedmerge.hub.security.AdminRole;
 import io.fedmerge.hub.security.Caller;
 import io.fedmerge.hub.transfer.UploadService;
@@ -46,10 +48,14 @@ class AdminController {
     private final NodeCertificates certificates;
     private final UploadService uploads;
     private final Evaluations evaluations;
+    private final UnitReports unitReports;
+    private final RoundAccess access;
 
     AdminController(NodeRegistry nodes, BaseModelRegistry bases, RoundService rounds, NodeCertificates certificates,
-            UploadService uploads, Evaluations evaluations) {
+            UploadService uploads, Evaluations evaluations, UnitReports unitReports, RoundAccess access) {
+        this.access = access;
         this.evaluations = evaluations;
+        this.unitReports = unitReports;
         this.nodes = nodes;
         this.bases = bases;
         this.rounds = rounds;
@@ -175,27 +181,15 @@ class AdminController {
     @GetMapping("/rounds")
     List<RoundView> listRounds(Authentication who) {
         Caller caller = Caller.of(who);
-        return rounds.list().stream().filter(r -> visible(r.id(), caller))
+        return rounds.list().stream().filter(r -> access.visible(r.id(), caller))
                 .map(r -> new RoundView(r, rounds.contributions(r.id()))).toList();
     }
 
     @GetMapping("/rounds/{id}")
     RoundView round(@PathVariable String id, Authentication who) {
-        return new RoundView(visibleRound(id, who), rounds.contributions(id));
+        return new RoundView(access.visibleRound(id, who), rounds.contributions(id));
     }
 
-    /** A round a site admin's nodes take no part in is answered as not found. */
-    private Round visibleRound(String id, Authentication who) {
-        Round r = rounds.get(id);
-        if (!visible(id, Caller.of(who))) {
-            throw HubException.notFound("no round " + id);
-        }
-        return r;
-    }
-
-    private boolean visible(String roundId, Caller caller) {
-        return caller.readScope().map(site -> rounds.openTo(roundId, site)).orElse(true);
-    }
 
     @PostMapping("/rounds/{id}/trigger")
     RoundView trigger(@PathVariable String id, Authentication who) {
@@ -227,9 +221,20 @@ class AdminController {
                 rounds.contributions(id));
     }
 
+    /**
+     * The hierarchical method's report of a merged round: per unit (block or tensor) the mean cosine between the
+     * hospitals' aligned updates and the weight the merge gave them (0 = reverted to the base). Empty for methods
+     * that report none.
+     */
+    @GetMapping("/rounds/{id}/units")
+    List<UnitReport> units(@PathVariable String id, Authentication who) {
+        access.visibleRound(id, who);
+        return unitReports.of(id);
+    }
+
     @GetMapping("/rounds/{id}/artifact")
     Artifact artifact(@PathVariable String id, Authentication who) {
-        Round r = visibleRound(id, who);
+        Round r = access.visibleRound(id, who);
         if (r.artifact() == null) {
             throw HubException.precondition("not_published", "round " + id + " is " + r.state()
                     + "; no artifact yet");

@@ -3,6 +3,7 @@ package io.fedmerge.hub.round;
 import io.fedmerge.core.adapter.AdapterConfig;
 import io.fedmerge.core.adapter.LoraAdapter;
 import io.fedmerge.core.io.Checkpoint;
+import io.fedmerge.core.method.UnitReport;
 import io.fedmerge.core.io.CheckpointDigest;
 import io.fedmerge.core.io.CheckpointWriter;
 import io.fedmerge.core.io.FileHashes;
@@ -74,10 +75,12 @@ public class MergeJobs {
     });
 
     private final DiskSpace disk;
+    private final UnitReports unitReports;
 
     MergeJobs(RoundStore rounds, UploadStore uploads, BaseModelRegistry bases, BlobStore blobs,
-            HubMetrics metrics, AuditLog audit, HubProperties properties, DiskSpace disk) {
+            HubMetrics metrics, AuditLog audit, HubProperties properties, DiskSpace disk, UnitReports unitReports) {
         this.disk = disk;
+        this.unitReports = unitReports;
         this.rounds = rounds;
         this.uploads = uploads;
         this.bases = bases;
@@ -254,9 +257,10 @@ public class MergeJobs {
             MergeProgress progress = cancelChecking(round, start);
             long began = System.nanoTime();
             Artifact.Adapter adapter = null;
+            List<UnitReport> units = List.of();
             try (MergePlan plan = new MergePlanner(new MethodRegistry()).plan(MergeConfigs.parse(yaml, work))) {
                 if (publish.model()) {
-                    executor(files).execute(plan, out, progress);
+                    units = executor(files).execute(plan, out, progress).units();
                 }
                 if (publish.adapter()) {
                     AdapterExport.Result r = AdapterExport.find().export(new AdapterExport.Request(plan, adapterOut,
@@ -272,6 +276,7 @@ public class MergeJobs {
             Artifact artifact = publish.model() ? new Artifact(files(out), digest(out), models.size(), seconds, adapter)
                     : new Artifact(List.of(), null, models.size(), seconds, adapter);
             publishFiles(round.id(), yaml, publish.model() ? out : null, adapter == null ? null : adapterOut, work);
+            unitReports.store(round.id(), units, work);
             return artifact;
         } finally {
             for (BlobStore.Staged staged : inputs) {

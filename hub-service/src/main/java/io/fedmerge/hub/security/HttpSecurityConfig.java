@@ -44,7 +44,8 @@ class HttpSecurityConfig {
                         // What a site admin reads; the controllers narrow it to its own site's records.
                         .requestMatchers(HttpMethod.GET, "/api/v1/enrollment-tokens", "/api/v1/nodes",
                                 "/api/v1/nodes/*/certificates", "/api/v1/base-models", "/api/v1/rounds",
-                                "/api/v1/rounds/*", "/api/v1/rounds/*/artifact")
+                                "/api/v1/rounds/*", "/api/v1/rounds/*/artifact", "/api/v1/rounds/*/units",
+                                "/api/v1/rounds/*/events")
                         .hasAnyRole(NETWORK, SITE, AUDITOR)
                         .requestMatchers(HttpMethod.POST, "/api/v1/enrollment-tokens").hasAnyRole(NETWORK, SITE)
                         .requestMatchers(HttpMethod.DELETE, "/api/v1/enrollment-tokens/*", "/api/v1/nodes/*",

@@ -21,6 +21,7 @@ import io.fedmerge.hub.node.NodeRegistry;
 import io.fedmerge.hub.pki.NodeCertificates;
 import io.fedmerge.hub.round.Evaluations;
 import io.fedmerge.hub.round.RoundService;
+import io.fedmerge.hub.round.UnitReports;
 import io.fedmerge.hub.security.AdminTokens;
 import io.fedmerge.hub.security.AuthProperties;
 import io.fedmerge.hub.transfer.UploadService;
@@ -51,7 +52,7 @@ import org.springframework.test.web.servlet.RequestBuilder;
  */
 @WebMvcTest(controllers = AdminController.class, includeFilters = @ComponentScan.Filter(
         type = FilterType.REGEX, pattern = "io\\.fedmerge\\.hub\\.security\\.HttpSecurityConfig"))
-@Import(AdminApiSliceTest.WebSecurity.class)
+@Import({AdminApiSliceTest.WebSecurity.class, RoundAccess.class})
 class AdminApiSliceTest {
     /** Spring Security's own set-up, which the slice does not bring by itself; the hub's chain is its real one. */
     @TestConfiguration
@@ -78,6 +79,8 @@ class AdminApiSliceTest {
     UploadService uploads;
     @MockitoBean
     Evaluations evaluations;
+    @MockitoBean
+    UnitReports unitReports;
 
     @BeforeEach
     void credential() {

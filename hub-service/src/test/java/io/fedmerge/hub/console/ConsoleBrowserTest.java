@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -125,7 +126,10 @@ class ConsoleBrowserTest {
             WebElement s = d.findElement(By.id("round-base"));
             return s.findElements(By.tagName("option")).isEmpty() ? null : s;
         })).selectByVisibleText("base");
-        new Select(browser.findElement(By.id("round-method"))).selectByVisibleText("task_arithmetic");
+        new Select(browser.findElement(By.id("round-method"))).selectByVisibleText("hierarchical_cosine_ot_lerp");
+        WebElement parameters = browser.findElement(By.id("round-parameters"));
+        parameters.clear();
+        parameters.sendKeys("{\"granularity\": \"block\"}");
         WebElement min = browser.findElement(By.id("round-min"));
         min.clear();
         min.sendKeys("2");
@@ -143,9 +147,17 @@ class ConsoleBrowserTest {
         }
         By roundRow = By.cssSelector("#rounds-table tr[data-round='" + round + "']");
         waitFor().until(ExpectedConditions.textToBePresentInElementLocated(roundRow, "2 of 2 needed"));
-        browser.findElement(By.cssSelector("button[aria-label='Merge round " + round + " now']")).click();
+        click(By.cssSelector("button[aria-label='Details of round " + round + "']"));
+        waitFor().until(ExpectedConditions.textToBePresentInElementLocated(By.id("round-live"), "OPEN"));
+        click(By.cssSelector("button[aria-label='Merge round " + round + " now']"));
+        // the details follow the round over server-sent events and show the agreement map once it published
         new WebDriverWait(browser, Duration.ofSeconds(120))
-                .until(ExpectedConditions.textToBePresentInElementLocated(roundRow, "PUBLISHED"));
+                .until(ExpectedConditions.textToBePresentInElementLocated(By.id("round-live"), "PUBLISHED"));
+        waitFor().until(ExpectedConditions.textToBePresentInElementLocated(roundRow, "PUBLISHED"));
+        waitFor().until(ExpectedConditions.visibilityOfElementLocated(By.id("heatmap")));
+        assertThat(browser.findElements(By.cssSelector("#heatmap tbody tr"))).hasSize(
+                ModelShape.preset("tiny").layers() + 3);
+        assertThat(text("#heatmap")).contains("model.layers.0", "model.layers.1");
         screenshot("round-published");
 
         browser.findElement(By.linkText("Audit log")).click();
@@ -195,6 +207,14 @@ class ConsoleBrowserTest {
         first.sendKeys(Keys.ENTER);
         waitFor().until(ExpectedConditions.visibilityOfElementLocated(By.id("nodes-table")));
         assertThat(first.getAttribute("aria-current")).isEqualTo("page");
+    }
+
+    /** Clicks what the locator finds, again if the 2-second table refresh replaced it in between. */
+    private static void click(By locator) {
+        waitFor().ignoring(StaleElementReferenceException.class).until(d -> {
+            d.findElement(locator).click();
+            return true;
+        });
     }
 
     private void signIn(String token) {
