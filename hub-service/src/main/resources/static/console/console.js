@@ -7,6 +7,7 @@ const TOKEN_KEY = 'fedmerge.console.token';
 const VIEWS = ['rounds', 'nodes', 'tokens', 'base-models', 'audit'];
 let refreshTimer = null;
 let following = null;
+let methods = null;
 
 async function call(method, path, body) {
   const headers = { Authorization: 'Bearer ' + sessionStorage.getItem(TOKEN_KEY) };
@@ -116,6 +117,9 @@ const views = {
         }, 'Cancel round ' + r.id);
       }
     });
+    if (methods === null) {
+      await loadMethods();
+    }
     const select = document.getElementById('round-base');
     if (select.options.length === 0) {
       for (const base of await call('GET', '/base-models')) {
@@ -181,6 +185,91 @@ const views = {
     });
   },
 };
+
+/** The methods and their parameter definitions, as the hub validates them, for the round form. */
+async function loadMethods() {
+  methods = await call('GET', '/merge-methods');
+  const select = document.getElementById('round-method');
+  select.replaceChildren();
+  for (const m of methods) {
+    const option = document.createElement('option');
+    option.textContent = m.name;
+    select.appendChild(option);
+  }
+  select.value = methods.some((m) => m.name === 'task_arithmetic') ? 'task_arithmetic' : methods[0].name;
+  renderParameters();
+}
+
+function renderParameters() {
+  const method = methods.find((m) => m.name === document.getElementById('round-method').value);
+  for (const scope of ['GLOBAL', 'PER_MODEL']) {
+    const set = document.getElementById(scope === 'GLOBAL' ? 'round-global' : 'round-per-model');
+    set.replaceChildren(set.querySelector('legend'));
+    const own = method.parameters.filter((p) => p.scope === scope);
+    set.hidden = own.length === 0;
+    for (const p of own) {
+      set.append(...parameterField(p));
+    }
+  }
+}
+
+/** A label and a control for one parameter, with its range and default as the control's description. */
+function parameterField(p) {
+  const id = 'param-' + p.scope + '-' + p.name;
+  const label = document.createElement('label');
+  label.htmlFor = id;
+  label.textContent = p.name + (p.required ? ' (required)' : '');
+  let control;
+  if (p.kind === 'CHOICE') {
+    control = document.createElement('select');
+    for (const c of p.choices) {
+      const option = document.createElement('option');
+      option.textContent = c;
+      control.appendChild(option);
+    }
+    control.value = p.defaultValue;
+  } else if (p.kind === 'BOOLEAN') {
+    control = document.createElement('input');
+    control.type = 'checkbox';
+    control.checked = p.defaultValue === true;
+  } else {
+    control = document.createElement('input');
+    control.type = 'number';
+    control.step = 'any';
+    control.required = p.required;
+    if (p.defaultValue !== null) {
+      control.placeholder = String(p.defaultValue);
+    }
+  }
+  control.id = id;
+  control.dataset.parameter = p.name;
+  control.dataset.scope = p.scope;
+  control.dataset.kind = p.kind;
+  const hint = document.createElement('span');
+  hint.id = id + '-hint';
+  hint.className = 'hint';
+  hint.textContent = p.range + (p.defaultValue === null ? '' : '; default ' + p.defaultValue);
+  control.setAttribute('aria-describedby', hint.id);
+  const wrapper = document.createElement('div');
+  wrapper.append(control, hint);
+  return [label, wrapper];
+}
+
+/** The values an admin set (a blank field leaves the method's default to the hub). */
+function parameterValues(scope) {
+  const values = {};
+  for (const control of document.querySelectorAll('[data-scope="' + scope + '"]')) {
+    const name = control.dataset.parameter;
+    if (control.dataset.kind === 'BOOLEAN') {
+      values[name] = control.checked;
+    } else if (control.dataset.kind === 'CHOICE') {
+      values[name] = control.value;
+    } else if (control.value.trim() !== '') {
+      values[name] = Number(control.value);
+    }
+  }
+  return values;
+}
 
 /**
  * Follows one round over the hub's server-sent events (read with fetch: EventSource cannot send the bearer token)
@@ -337,17 +426,6 @@ function signOut(message) {
   }
 }
 
-function json(field) {
-  const text = document.getElementById(field).value.trim();
-  try {
-    return text ? JSON.parse(text) : {};
-  } catch (e) {
-    const error = new Error(document.querySelector('label[for="' + field + '"]').textContent
-        + ' must be a JSON object, e.g. {"weight": 1}');
-    throw error;
-  }
-}
-
 document.addEventListener('DOMContentLoaded', () => {
   document.getElementById('sign-in-form').addEventListener('submit', (event) => {
     event.preventDefault();
@@ -358,6 +436,7 @@ document.addEventListener('DOMContentLoaded', () => {
   });
   document.getElementById('sign-out').addEventListener('click', () => signOut());
   window.addEventListener('hashchange', show);
+  document.getElementById('round-method').addEventListener('change', renderParameters);
 
   document.getElementById('token-form').addEventListener('submit', (event) => {
     event.preventDefault();
@@ -388,8 +467,8 @@ document.addEventListener('DOMContentLoaded', () => {
       await call('POST', '/rounds', {
         baseModel: document.getElementById('round-base').value,
         mergeMethod: document.getElementById('round-method').value,
-        parameters: json('round-parameters'),
-        modelParameters: json('round-model-parameters'),
+        parameters: parameterValues('GLOBAL'),
+        modelParameters: parameterValues('PER_MODEL'),
         minContributions: Number(document.getElementById('round-min').value),
         invitedNodes: invited,
       });

@@ -38,7 +38,8 @@ class HttpSecurityConfig {
                         .requestMatchers(EndpointRequest.toAnyEndpoint()).hasRole(NETWORK)
                         .requestMatchers(HttpMethod.GET, "/v3/api-docs", "/v3/api-docs/**")
                         .hasAnyRole(NETWORK, SITE, AUDITOR)
-                        .requestMatchers(HttpMethod.GET, "/api/v1/me").hasAnyRole(NETWORK, SITE, AUDITOR)
+                        .requestMatchers(HttpMethod.GET, "/api/v1/me", "/api/v1/merge-methods")
+                        .hasAnyRole(NETWORK, SITE, AUDITOR)
                         .requestMatchers(HttpMethod.GET, "/api/v1/audit", "/api/v1/audit/**")
                         .hasAnyRole(NETWORK, AUDITOR)
                         // What a site admin reads; the controllers narrow it to its own site's records.

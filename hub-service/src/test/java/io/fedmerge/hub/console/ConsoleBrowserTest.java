@@ -126,10 +126,14 @@ class ConsoleBrowserTest {
             WebElement s = d.findElement(By.id("round-base"));
             return s.findElements(By.tagName("option")).isEmpty() ? null : s;
         })).selectByVisibleText("base");
-        new Select(browser.findElement(By.id("round-method"))).selectByVisibleText("hierarchical_cosine_ot_lerp");
-        WebElement parameters = browser.findElement(By.id("round-parameters"));
-        parameters.clear();
-        parameters.sendKeys("{\"granularity\": \"block\"}");
+        // the form asks what the method defines: task_arithmetic's required weight, then hierarchical's granularity
+        Select method = new Select(browser.findElement(By.id("round-method")));
+        assertThat(method.getOptions()).extracting(WebElement::getText).contains("ties", "della",
+                "hierarchical_cosine_ot_lerp", "arcee_fusion");
+        assertThat(browser.findElement(By.id("param-PER_MODEL-weight")).getAttribute("required")).isNotNull();
+        method.selectByVisibleText("hierarchical_cosine_ot_lerp");
+        new Select(browser.findElement(By.id("param-GLOBAL-granularity"))).selectByVisibleText("block");
+        assertThat(text("#param-GLOBAL-min_weight-hint")).contains("0 <= min_weight <= 1", "default 0");
         WebElement min = browser.findElement(By.id("round-min"));
         min.clear();
         min.sendKeys("2");
@@ -194,19 +198,26 @@ class ConsoleBrowserTest {
 
     @Test
     void everyControlHasALabelAndTheSignInWorksFromTheKeyboard() {
-        for (WebElement control : browser.findElements(By.cssSelector("input, select, textarea"))) {
-            String id = control.getAttribute("id");
-            assertThat(browser.findElements(By.cssSelector("label[for='" + id + "']"))).as("label of #%s", id)
-                    .hasSize(1);
-        }
+        everyControlHasOneLabel();
         WebElement field = browser.findElement(By.id("token"));
         field.sendKeys(idp.token("kbd.admin", null, "network-admin"), Keys.ENTER);
         waitFor().until(ExpectedConditions.textToBePresentInElementLocated(By.id("who"), "kbd.admin"));
+        // the round form's controls are built from the methods' parameter definitions: labelled too
+        waitFor().until(ExpectedConditions.presenceOfElementLocated(By.id("param-PER_MODEL-weight")));
+        everyControlHasOneLabel();
         // the first section link is reachable with Tab and opens with Enter
         WebElement first = browser.findElement(By.linkText("Nodes"));
         first.sendKeys(Keys.ENTER);
         waitFor().until(ExpectedConditions.visibilityOfElementLocated(By.id("nodes-table")));
         assertThat(first.getAttribute("aria-current")).isEqualTo("page");
+    }
+
+    private static void everyControlHasOneLabel() {
+        for (WebElement control : browser.findElements(By.cssSelector("input, select, textarea"))) {
+            String id = control.getAttribute("id");
+            assertThat(browser.findElements(By.cssSelector("label[for='" + id + "']"))).as("label of #%s", id)
+                    .hasSize(1);
+        }
     }
 
     /** Clicks what the locator finds, again if the 2-second table refresh replaced it in between. */

@@ -54,6 +54,7 @@ class RoleAccessTest {
             "GET /api/v1/rounds/" + ID + "/events", Set.of(N, S, A),
             "GET /api/v1/audit", Set.of(N, A),
             "GET /api/v1/me", Set.of(N, S, A),
+            "GET /api/v1/merge-methods", Set.of(N, S, A),
             "GET /api/v1/audit/export", Set.of(N, A));
 
     @TempDir
