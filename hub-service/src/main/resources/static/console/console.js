@@ -4,6 +4,7 @@
 // Data is always written with textContent, never as HTML.
 
 const TOKEN_KEY = 'fedmerge.console.token';
+const LOGIN_KEY = 'fedmerge.console.login';
 const VIEWS = ['rounds', 'nodes', 'tokens', 'base-models', 'audit'];
 let refreshTimer = null;
 let following = null;
@@ -426,6 +427,91 @@ function signOut(message) {
   }
 }
 
+// Signing in at the identity provider: authorization code with PKCE, the browser being a public client. The code
+// verifier and state live in sessionStorage for the one round trip; the access token is then used as a pasted one.
+
+function base64url(bytes) {
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function consolePage() {
+  return location.origin + '/console/';
+}
+
+async function discovery(issuer) {
+  const response = await fetch(issuer.replace(/\/$/, '') + '/.well-known/openid-configuration');
+  if (!response.ok) {
+    throw new Error('the identity provider at ' + issuer + ' answered ' + response.status);
+  }
+  return response.json();
+}
+
+async function startProviderSignIn(provider) {
+  if (!window.crypto || !crypto.subtle) {
+    throw new Error('this page is not in a secure context (serve the hub over HTTPS) so it cannot sign in at the'
+        + ' identity provider; paste an access token instead');
+  }
+  const config = await discovery(provider.issuer);
+  const verifier = base64url(crypto.getRandomValues(new Uint8Array(32)));
+  const challenge = base64url(new Uint8Array(await crypto.subtle.digest('SHA-256',
+      new TextEncoder().encode(verifier))));
+  const state = base64url(crypto.getRandomValues(new Uint8Array(16)));
+  sessionStorage.setItem(LOGIN_KEY, JSON.stringify({ verifier, state, tokenEndpoint: config.token_endpoint }));
+  const url = new URL(config.authorization_endpoint);
+  url.search = new URLSearchParams({
+    response_type: 'code', client_id: provider.clientId, redirect_uri: consolePage(), scope: 'openid',
+    state, code_challenge: challenge, code_challenge_method: 'S256',
+  }).toString();
+  location.assign(url.toString());
+}
+
+/** Completes a sign-in the identity provider sent back here (?code=…&state=…); false when there is none. */
+async function finishProviderSignIn(provider) {
+  const params = new URLSearchParams(location.search);
+  if (!params.has('code') && !params.has('error')) {
+    return false;
+  }
+  const pending = JSON.parse(sessionStorage.getItem(LOGIN_KEY) || 'null');
+  sessionStorage.removeItem(LOGIN_KEY);
+  history.replaceState(null, '', location.pathname + location.hash);
+  if (params.has('error')) {
+    showProblem('The identity provider did not sign you in: ' + params.get('error'));
+    return true;
+  }
+  if (!pending || pending.state !== params.get('state')) {
+    showProblem('This sign-in answer does not belong to a sign-in started here; sign in again.');
+    return true;
+  }
+  const response = await fetch(pending.tokenEndpoint, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code', code: params.get('code'), redirect_uri: consolePage(),
+      client_id: provider.clientId, code_verifier: pending.verifier,
+    }).toString(),
+  });
+  const tokens = await response.json();
+  if (!response.ok || !tokens.access_token) {
+    showProblem('The identity provider issued no token: ' + (tokens.error_description || tokens.error
+        || response.status));
+    return true;
+  }
+  await signIn(tokens.access_token);
+  return true;
+}
+
+async function providerSignIn() {
+  const response = await fetch('/console/sign-in.json');
+  const provider = response.ok ? await response.json() : {};
+  if (!provider.issuer) {
+    return false;
+  }
+  document.getElementById('provider-sign-in').hidden = false;
+  document.getElementById('sign-in-provider').addEventListener('click',
+      () => attempt(() => startProviderSignIn(provider)));
+  return finishProviderSignIn(provider);
+}
+
 document.addEventListener('DOMContentLoaded', () => {
   document.getElementById('sign-in-form').addEventListener('submit', (event) => {
     event.preventDefault();
@@ -476,8 +562,13 @@ document.addEventListener('DOMContentLoaded', () => {
     });
   });
 
-  const saved = sessionStorage.getItem(TOKEN_KEY);
-  if (saved) {
-    signIn(saved);
-  }
+  attempt(async () => {
+    if (await providerSignIn()) {
+      return;
+    }
+    const saved = sessionStorage.getItem(TOKEN_KEY);
+    if (saved) {
+      await signIn(saved);
+    }
+  });
 });

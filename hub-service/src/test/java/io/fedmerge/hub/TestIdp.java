@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import no.nav.security.mock.oauth2.MockOAuth2Server;
+import no.nav.security.mock.oauth2.OAuth2Config;
 
 /**
  * A real OIDC issuer on loopback for this module's tests: discovery document, JWKS and RS256-signed access tokens,
@@ -13,7 +14,9 @@ import no.nav.security.mock.oauth2.MockOAuth2Server;
 public final class TestIdp implements AutoCloseable {
     public static final String AUDIENCE = "fedmerge-hub";
     public static final String ISSUER_ID = "hospital-network";
-    private final MockOAuth2Server server = new MockOAuth2Server();
+    /** With its login page, so a browser can sign in (authorization code) as well as tests minting tokens directly. */
+    private final MockOAuth2Server server = new MockOAuth2Server(
+            OAuth2Config.Companion.fromJson("{\"interactiveLogin\": true}"));
 
     public TestIdp() {
         server.start(InetAddress.getLoopbackAddress(), 0);

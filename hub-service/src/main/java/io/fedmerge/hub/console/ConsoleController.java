@@ -1,7 +1,10 @@
 package io.fedmerge.hub.console;
 
+import io.fedmerge.hub.security.AuthProperties;
+import org.springframework.http.MediaType;
 import org.springframework.stereotype.Controller;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.ResponseBody;
 
 /**
  * The web console at {@code /console/}: static files (index.html, console.js, console.css under
@@ -10,6 +13,12 @@ import org.springframework.web.bind.annotation.GetMapping;
  */
 @Controller
 class ConsoleController {
+    private final AuthProperties auth;
+
+    ConsoleController(AuthProperties auth) {
+        this.auth = auth;
+    }
+
     /** The page's links are relative to the directory, so {@code /console} moves to {@code /console/}. */
     @GetMapping("/console")
     String directory() {
@@ -19,5 +28,15 @@ class ConsoleController {
     @GetMapping("/console/")
     String page() {
         return "forward:/console/index.html";
+    }
+
+    /** Where the console signs admins in: the issuer and the public client id, or nothing when OIDC is off. */
+    record SignIn(String issuer, String clientId) {}
+
+    @GetMapping(path = "/console/sign-in.json", produces = MediaType.APPLICATION_JSON_VALUE)
+    @ResponseBody
+    SignIn signIn() {
+        AuthProperties.Oidc oidc = auth.oidc();
+        return oidc.enabled() ? new SignIn(oidc.issuerUri(), oidc.consoleClient()) : new SignIn(null, null);
     }
 }

@@ -26,13 +26,30 @@ public record AuthProperties(@DefaultValue("true") boolean bootstrapToken, @Defa
      * @param principalClaim the claim the audit log names the actor by
      * @param algorithms signature algorithms accepted; anything else, and unsigned tokens, are refused
      * @param clockSkew tolerance on {@code exp} and {@code nbf}
+     * @param consoleClientId the public client the web console signs in with (authorization code with PKCE);
+     *     blank = the audience
      */
     public record Oidc(String issuerUri, String jwkSetUri, String audience, @DefaultValue("roles") String rolesClaim,
             @DefaultValue("site") String siteClaim, @DefaultValue("sub") String principalClaim,
-            @DefaultValue("RS256") List<String> algorithms, @DefaultValue("30s") Duration clockSkew) {
+            @DefaultValue("RS256") List<String> algorithms, @DefaultValue("30s") Duration clockSkew,
+            String consoleClientId) {
 
         public boolean enabled() {
             return issuerUri != null && !issuerUri.isBlank();
+        }
+
+        /** The client id the console's sign-in uses. */
+        public String consoleClient() {
+            return consoleClientId == null || consoleClientId.isBlank() ? audience : consoleClientId;
+        }
+
+        /** The issuer's origin (scheme, host, port), which the console's page may contact; null when OIDC is off. */
+        public String issuerOrigin() {
+            if (!enabled()) {
+                return null;
+            }
+            java.net.URI uri = java.net.URI.create(issuerUri);
+            return uri.getScheme() + "://" + uri.getRawAuthority();
         }
     }
 }

@@ -34,7 +34,8 @@ class HttpSecurityConfig {
                         .requestMatchers(EndpointRequest.to("health", "prometheus")).permitAll()
                         // The console's static files hold no data; everything they show comes from the API.
                         .requestMatchers(HttpMethod.GET, "/console", "/console/", "/console/index.html",
-                                "/console/console.js", "/console/console.css", "/console/favicon.svg").permitAll()
+                                "/console/console.js", "/console/console.css", "/console/favicon.svg",
+                                "/console/sign-in.json").permitAll()
                         .requestMatchers(EndpointRequest.toAnyEndpoint()).hasRole(NETWORK)
                         .requestMatchers(HttpMethod.GET, "/v3/api-docs", "/v3/api-docs/**")
                         .hasAnyRole(NETWORK, SITE, AUDITOR)
@@ -59,9 +60,7 @@ class HttpSecurityConfig {
                         .authenticationEntryPoint(problems).accessDeniedHandler(problems))
                 .exceptionHandling(e -> e.authenticationEntryPoint(problems).accessDeniedHandler(problems))
                 // The console runs only its own script and talks only to this hub; nobody may frame it.
-                .headers(h -> h.contentSecurityPolicy(csp -> csp.policyDirectives("default-src 'self'; script-src"
-                        + " 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; frame-ancestors 'none';"
-                        + " form-action 'self'; base-uri 'none'")))
+                .headers(h -> h.contentSecurityPolicy(csp -> csp.policyDirectives(contentSecurityPolicy(auth))))
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 // A bearer-token API has no browser session to forge requests with.
                 .csrf(csrf -> csrf.disable())
@@ -71,6 +70,13 @@ class HttpSecurityConfig {
                 .anonymous(anonymous -> { })
                 .requestCache(cache -> cache.disable());
         return http.build();
+    }
+
+    /** Only this hub's own files; the page may also reach the identity provider to sign in there. */
+    static String contentSecurityPolicy(AuthProperties auth) {
+        String provider = auth.oidc().enabled() ? " " + auth.oidc().issuerOrigin() : "";
+        return "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'" + provider
+                + "; img-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
     }
 
     @Bean
