@@ -4,6 +4,7 @@ import io.fedmerge.core.method.UnitReport;
 import io.fedmerge.hub.HubException;
 import io.fedmerge.hub.model.BaseModel;
 import io.fedmerge.hub.model.BaseModelRegistry;
+import io.fedmerge.hub.model.BaseUploads;
 import io.fedmerge.hub.node.Node;
 import io.fedmerge.hub.node.NodeRegistry;
 import io.fedmerge.hub.pki.NodeCertificates;
@@ -50,10 +51,13 @@ class AdminController {
     private final Evaluations evaluations;
     private final UnitReports unitReports;
     private final RoundAccess access;
+    private final BaseUploads baseUploads;
 
     AdminController(NodeRegistry nodes, BaseModelRegistry bases, RoundService rounds, NodeCertificates certificates,
-            UploadService uploads, Evaluations evaluations, UnitReports unitReports, RoundAccess access) {
+            UploadService uploads, Evaluations evaluations, UnitReports unitReports, RoundAccess access,
+            BaseUploads baseUploads) {
         this.access = access;
+        this.baseUploads = baseUploads;
         this.evaluations = evaluations;
         this.unitReports = unitReports;
         this.nodes = nodes;
@@ -149,7 +153,11 @@ class AdminController {
                 .orElseThrow(() -> HubException.notFound("no node " + id));
     }
 
-    record BaseRequest(String name, String path) {}
+    /**
+     * @param path a checkpoint under the hub's models root, or
+     * @param storeKey a directory under {@code models/} in the hub's blob store (a bucket the admin synced it to)
+     */
+    record BaseRequest(String name, String path, String storeKey) {}
 
     /** @param path relative to the models root */
     record BaseView(String id, String name, String path, String digest, int tensors) {}
@@ -161,6 +169,13 @@ class AdminController {
     @PostMapping("/base-models")
     @ResponseStatus(HttpStatus.CREATED)
     BaseView registerBase(@RequestBody BaseRequest req, Authentication who) {
+        if ((req.path() == null) == (req.storeKey() == null)) {
+            throw HubException.invalid("bad_request", "give either 'path' (under the models root) or 'storeKey' (a"
+                    + " directory under models/ in the hub's store)");
+        }
+        if (req.storeKey() != null) {
+            return view(baseUploads.adopt(req.name(), req.storeKey(), who.getName()));
+        }
         return view(bases.register(req.name(), req.path(), who.getName()));
     }
 

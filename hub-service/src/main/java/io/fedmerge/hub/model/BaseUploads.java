@@ -43,6 +43,7 @@ public class BaseUploads {
     /** A Hugging Face checkpoint is a flat directory of such names (config.json, model-00001-of-00004.safetensors…). */
     private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    private static final Pattern STORE_KEY = Pattern.compile("models/[A-Za-z0-9][A-Za-z0-9._/-]{0,300}");
     private static final int MAX_FILES = 1000;
     private static final int BUFFER = 1 << 20;
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -97,6 +98,37 @@ public class BaseUploads {
                     + open.name() + "' with other files is in progress (" + open.id() + "); complete or abort it");
         }
         return withProgress(open);
+    }
+
+    /**
+     * Registers a base someone already put into the hub's store by other means ({@code aws s3 sync} to
+     * {@code <bucket>/<store prefix>models/<name>/}): the files directly under {@code key}, which must lie under
+     * {@code models/} — never the hub's own areas (contributions, published artifacts), so no round's output can
+     * become a base. The files stay where they are and are never deleted by the hub.
+     */
+    public BaseModel adopt(String name, String key, String actor) {
+        if (key == null || !STORE_KEY.matcher(key).matches() || key.contains("..") || key.contains("//")) {
+            throw HubException.invalid("bad_store_key", "storeKey must be a directory under 'models/' in the hub's"
+                    + " store, e.g. models/mistral-7b (letters, digits, '.', '_', '-' and '/')");
+        }
+        String dir = key.endsWith("/") ? key.substring(0, key.length() - 1) : key;
+        List<String> files;
+        try {
+            files = blobs.list(dir);
+        } catch (IOException e) {
+            throw HubException.unavailable("store_unavailable", "the hub's store cannot be listed right now ("
+                    + e.getClass().getSimpleName() + "); retry later");
+        }
+        if (files.stream().noneMatch(f -> f.endsWith(".safetensors"))) {
+            throw HubException.invalid("not_a_checkpoint", "no .safetensors file directly under '" + dir + "' in"
+                    + " the hub's store; put the checkpoint's files there (no subdirectories)");
+        }
+        List<String> named = files.stream().filter(f -> FILE_NAME.matcher(f).matches()).toList();
+        try {
+            return bases.registerStored(UUID.randomUUID().toString(), name, dir, named, actor);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private List<BaseUpload.File> check(List<BaseUpload.File> declared) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Where the hub keeps bulk bytes: uploaded task vectors and consolidated checkpoints, under '/'-separated keys.
@@ -64,6 +65,12 @@ public interface BlobStore {
     }
 
     void delete(String key) throws IOException;
+
+    /**
+     * The names of the blobs directly under {@code dir} (one level, like a checkpoint directory), sorted; empty when
+     * there are none. Uploads still in progress are not listed on stores that keep them apart.
+     */
+    List<String> list(String dir) throws IOException;
 
     /** Deletes every blob under a key prefix. */
     void deleteTree(String prefix) throws IOException;

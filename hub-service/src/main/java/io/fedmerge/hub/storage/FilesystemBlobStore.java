@@ -12,6 +12,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.stream.Stream;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.stereotype.Component;
@@ -135,6 +137,18 @@ public class FilesystemBlobStore implements BlobStore {
     @Override
     public void delete(String key) throws IOException {
         Files.deleteIfExists(file(key));
+    }
+
+    @Override
+    public List<String> list(String dir) throws IOException {
+        Path d = file(dir);
+        if (!Files.isDirectory(d)) {
+            return List.of();
+        }
+        try (Stream<Path> entries = Files.list(d)) {
+            return entries.filter(Files::isRegularFile).map(p -> p.getFileName().toString())
+                    .filter(n -> !n.endsWith(".incoming")).sorted().toList();
+        }
     }
 
     @Override

@@ -419,6 +419,26 @@ public class S3BlobStore implements BlobStore, AutoCloseable {
     }
 
     @Override
+    public List<String> list(String dirKey) throws IOException {
+        String dir = object(dirKey.endsWith("/") ? dirKey : dirKey + "/");
+        List<String> names = new ArrayList<>();
+        try {
+            // The delimiter keeps subdirectories (and uploads in progress, kept as <key>.parts/) out of the answer.
+            for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(dir).delimiter("/"))
+                    .contents()) {
+                String name = o.key().substring(dir.length());
+                if (!name.isEmpty()) {
+                    names.add(name);
+                }
+            }
+        } catch (SdkException e) {
+            throw failure("LIST " + dir, e);
+        }
+        names.sort(null);
+        return names;
+    }
+
+    @Override
     public void deleteTree(String prefixKey) throws IOException {
         String dir = object(prefixKey.endsWith("/") ? prefixKey : prefixKey + "/");
         try {

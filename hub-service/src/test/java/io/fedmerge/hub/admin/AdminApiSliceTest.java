@@ -16,6 +16,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 
 import io.fedmerge.hub.HubException;
 import io.fedmerge.hub.model.BaseModelRegistry;
+import io.fedmerge.hub.model.BaseUploads;
 import io.fedmerge.hub.node.Node;
 import io.fedmerge.hub.node.NodeRegistry;
 import io.fedmerge.hub.pki.NodeCertificates;
@@ -81,6 +82,8 @@ class AdminApiSliceTest {
     Evaluations evaluations;
     @MockitoBean
     UnitReports unitReports;
+    @MockitoBean
+    BaseUploads baseUploads;
 
     @BeforeEach
     void credential() {

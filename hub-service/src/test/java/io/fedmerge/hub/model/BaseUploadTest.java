@@ -184,7 +184,48 @@ class BaseUploadTest {
             try (Checkpoint original = Checkpoint.open(base)) {
                 assertThat(registered.path("digest").asString()).isEqualTo(CheckpointDigest.of(original));
             }
+            // a base someone synced into the bucket themselves, under <prefix>models/
+            for (Path f : files(base)) {
+                s3.client().putObject(b -> b.bucket("bases").key("fedmerge/models/synced/" + f.getFileName()),
+                        software.amazon.awssdk.core.sync.RequestBody.fromFile(f));
+            }
+            JsonNode adopted = a.post("/api/v1/base-models", Map.of("name", "synced", "storeKey", "models/synced"))
+                    .body();
+            assertThat(adopted.path("digest").asString()).isEqualTo(registered.path("digest").asString());
+            assertThat(s3dir.resolve("hub/base-cache/" + adopted.path("id").asString() + "/model.safetensors"))
+                    .isRegularFile();
         }
+    }
+
+    @Test
+    void aBaseSyncedIntoTheStoreUnderModelsIsRegisteredByItsKeyAndNothingElseIs() throws Exception {
+        Path synced = Files.createDirectories(dir.resolve("hub/blobs/models/synced"));
+        for (Path f : files(models.root.resolve("base"))) {
+            Files.copy(f, synced.resolve(f.getFileName()));
+        }
+        AdminHttp.Reply r = admin.post("/api/v1/base-models", Map.of("name", "synced", "storeKey", "models/synced"));
+        assertThat(r.status()).as(r.body().toString()).isEqualTo(201);
+        assertThat(r.body().path("path").asString()).isEqualTo("(uploaded)");
+        try (Checkpoint original = Checkpoint.open(models.root.resolve("base"))) {
+            assertThat(r.body().path("digest").asString()).isEqualTo(CheckpointDigest.of(original));
+        }
+        assertThat(hub.bean(RoundService.class).create(new RoundRequest("synced", "task_arithmetic", Map.of(),
+                Map.of("weight", 1), List.of(), 1, null), "test").id()).isNotBlank();
+        assertThat(synced.resolve("model.safetensors")).isRegularFile(); // the hub adopts, never moves or deletes
+
+        Files.createDirectories(dir.resolve("hub/blobs/models/empty"));
+        for (String key : List.of("rounds/x/artifact", "models/../rounds/x/artifact", "/models/synced",
+                "models//synced", "bases/x")) {
+            AdminHttp.Reply refused = admin.post("/api/v1/base-models", Map.of("name", "hostile", "storeKey", key));
+            assertThat(refused.status()).as(key).isEqualTo(400);
+            assertThat(refused.body().path("reason").asString()).as(key).isEqualTo("bad_store_key");
+        }
+        AdminHttp.Reply empty = admin.post("/api/v1/base-models", Map.of("name", "empty", "storeKey", "models/empty"));
+        assertThat(empty.status()).isEqualTo(400);
+        assertThat(empty.detail()).contains("no .safetensors file directly under 'models/empty'");
+        AdminHttp.Reply both = admin.post("/api/v1/base-models", Map.of("name", "both", "path", "base",
+                "storeKey", "models/synced"));
+        assertThat(both.status()).isEqualTo(400);
     }
 
     @Test
