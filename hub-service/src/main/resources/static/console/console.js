@@ -132,10 +132,17 @@ const views = {
   },
 
   async nodes() {
-    fill('nodes-table', await call('GET', '/nodes'), (row, n) => {
+    const nodes = await call('GET', '/nodes');
+    // With mutual TLS each node holds client certificates; the latest valid one says until when it can connect.
+    const until = await Promise.all(nodes.map(async (n) => {
+      const valid = (await call('GET', '/nodes/' + n.id + '/certificates')).filter((c) => !c.revokedAt);
+      return valid.length ? valid.map((c) => c.notAfter).sort().pop() : null;
+    }));
+    fill('nodes-table', nodes.map((n, i) => ({ ...n, certificateUntil: until[i] })), (row, n) => {
       cell(row, n.name);
       cell(row, n.site);
       cell(row, n.lastSeen || 'never');
+      cell(row, n.certificateUntil || 'no certificate');
       cell(row, n.revoked ? 'revoked' : 'active');
       const actions = cell(row, '');
       actions.textContent = '';
@@ -336,6 +343,7 @@ async function onEvent(roundId, block) {
   if (stateCell) {
     stateCell.textContent = r.state;
   }
+  showEvaluation(r.artifact && r.artifact.evaluation ? r.artifact.evaluation.outcome : null);
   if (['PUBLISHED', 'FAILED', 'CANCELLED', 'REJECTED'].includes(r.state)) {
     showUnits(await call('GET', '/rounds/' + roundId + '/units'));
   }
@@ -353,6 +361,22 @@ function heat(row, value, colour, strong) {
   const td = cell(row, value.toFixed(3), 'heat');
   td.style.background = colour;
   td.style.color = strong ? '#fff' : '#1a1a1a';
+}
+
+function showEvaluation(outcome) {
+  document.getElementById('evaluation-area').hidden = !outcome;
+  if (!outcome) {
+    return;
+  }
+  fill('evaluation', outcome.candidates, (row, c) => {
+    cell(row, c.candidate + (c.candidate === outcome.chosen ? ' (published)' : ''));
+    cell(row, c.mergeMethod);
+    cell(row, c.overall.toFixed(4));
+    cell(row, c.worstRegression.toFixed(4));
+    cell(row, c.passed ? 'held' : 'failed');
+  });
+  document.getElementById('evaluation-reason').textContent = outcome.metric + ' over ' + outcome.sites
+      + ' site(s), current model ' + outcome.referenceOverall.toFixed(4) + ': ' + outcome.reason;
 }
 
 function showUnits(units) {

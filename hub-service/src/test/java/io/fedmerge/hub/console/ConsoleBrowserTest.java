@@ -9,6 +9,10 @@ import io.fedmerge.hub.Federation;
 import io.fedmerge.hub.TestHub;
 import io.fedmerge.hub.TestIdp;
 import io.fedmerge.hub.node.NodeRegistry;
+import io.fedmerge.hub.round.Artifact;
+import io.fedmerge.hub.round.EvaluationOutcome;
+import io.fedmerge.hub.round.RoundState;
+import io.fedmerge.hub.round.RoundStore;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.logging.Level;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -196,6 +201,7 @@ class ConsoleBrowserTest {
         browser.findElement(By.linkText("Nodes")).click();
         waitFor().until(ExpectedConditions.textToBePresentInElementLocated(By.id("nodes-table"),
                 "audited-hospital"));
+        assertThat(text("#nodes-table")).contains("no certificate"); // no mutual TLS on this hub
         browser.findElement(By.linkText("Enrollment tokens")).click();
         browser.findElement(By.id("token-note")).sendKeys("not allowed");
         expectedConsoleError = "status of 403";
@@ -204,6 +210,25 @@ class ConsoleBrowserTest {
         assertThat(problem.getText()).contains("this credential may not do that here");
         assertThat(browser.findElement(By.id("minted")).isDisplayed()).isFalse();
         screenshot("auditor-refused");
+    }
+
+    @Test
+    void aRejectedRoundShowsTheSitesScoresAndWhyNothingWasPublished() throws Exception {
+        String round = Federation.openRound(hub);
+        // the sites' verdict as the evaluation gate records it (EvaluationRoundTest runs the real scoring)
+        EvaluationOutcome outcome = new EvaluationOutcome("accuracy", 2, 0.55, Map.of("n1", 0.5, "n2", 0.6),
+                List.of(new EvaluationOutcome.Scored(1, "ties", 0.61, Map.of("n1", 0.7, "n2", 0.52), 0.08, false)),
+                0, "no candidate held the gate: candidate 1 (ties) is 0.080 below site n2's current model");
+        assertThat(hub.bean(RoundStore.class).transition(round, RoundState.OPEN, RoundState.REJECTED,
+                outcome.reason(), new Artifact(List.of(), null, 2, 1.0, null,
+                        new Artifact.Evaluation(List.of(), outcome)))).isTrue();
+        signIn(idp.token("the.auditor", null, "auditor"));
+        click(By.cssSelector("button[aria-label='Details of round " + round + "']"));
+        waitFor().until(ExpectedConditions.visibilityOfElementLocated(By.id("evaluation")));
+        assertThat(text("#evaluation")).contains("ties", "0.6100", "0.0800", "failed");
+        assertThat(text("#evaluation-reason")).contains("accuracy over 2 site(s)", "no candidate held the gate");
+        assertThat(text("#round-live")).contains("REJECTED");
+        screenshot("round-rejected");
     }
 
     @Test
