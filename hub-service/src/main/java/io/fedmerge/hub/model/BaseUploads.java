@@ -55,7 +55,10 @@ public class BaseUploads {
     private final BaseModelRegistry bases;
     private final long maxBytes;
     private final Duration sessionTtl;
-    /** Files a request is appending to right now: a second writer of the same file is refused, not interleaved. */
+    /**
+     * Files a request is appending to, and uploads being completed, right now: a second request for the same one is
+     * refused, not interleaved.
+     */
     private final Set<String> writing = ConcurrentHashMap.newKeySet();
 
     BaseUploads(JdbcClient db, BlobStore blobs, DiskSpace disk, AuditLog audit, BaseModelRegistry bases,
@@ -218,6 +221,17 @@ public class BaseUploads {
      * checked out.
      */
     public BaseModel complete(String id, String actor) {
+        if (!writing.add(id)) {
+            throw HubException.precondition("busy", "upload " + id + " is being completed by another request");
+        }
+        try {
+            return completeAlone(id, actor);
+        } finally {
+            writing.remove(id);
+        }
+    }
+
+    private BaseModel completeAlone(String id, String actor) {
         BaseUpload u = withProgress(find(id));
         for (BaseUpload.File f : u.files()) {
             if (!f.complete()) {
