@@ -51,6 +51,17 @@ final class RoundsCommand {
                         || r.path("reason").isMissingNode() ? "" : "; " + r.path("reason").asString()));
     }
 
+    /** Contributions received against those needed, and the state, as one line redrawn on stderr. */
+    static void drawBar(JsonNode view) {
+        JsonNode r = view.path("round");
+        int have = view.path("contributions").asInt();
+        int need = Math.max(1, r.path("minContributions").asInt());
+        int filled = (int) Math.round(20.0 * Math.min(have, need) / need);
+        System.err.printf("\rround %s [%s%s] %d/%d contributions, %s   ", r.path("id").asString(), "#".repeat(filled),
+                " ".repeat(20 - filled), have, need, r.path("state").asString());
+        System.err.flush();
+    }
+
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Open a round from a YAML file with the"
             + " API's fields: baseModel, mergeMethod, parameters, modelParameters, invitedNodes, minContributions,"
             + " deadline, publish, evaluation (docs/OPERATIONS.md).")
@@ -167,6 +178,8 @@ final class RoundsCommand {
         @Override
         public Integer call() throws InterruptedException {
             var api = hub.api();
+            // On a terminal a bar redrawn in place; in a log or a pipe one line per change.
+            boolean terminal = System.console() != null;
             long deadline = System.nanoTime() + timeout.toNanos();
             String shown = null;
             while (true) {
@@ -174,12 +187,19 @@ final class RoundsCommand {
                 String state = view.path("round").path("state").asString();
                 String line = state + " " + view.path("contributions").asInt();
                 if (!line.equals(shown) && !hub.json) {
-                    printRound(hub, view);
+                    if (terminal) {
+                        drawBar(view);
+                    } else {
+                        printRound(hub, view);
+                    }
                     shown = line;
                 }
                 if (DONE.contains(state)) {
-                    if (hub.json) {
-                        System.out.println(view.toPrettyString());
+                    if (terminal && !hub.json) {
+                        System.err.println();
+                    }
+                    if (hub.json || terminal) {
+                        printRound(hub, view);
                     }
                     return state.equals("PUBLISHED") ? 0 : 1;
                 }
