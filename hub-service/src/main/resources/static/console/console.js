@@ -9,6 +9,7 @@ const VIEWS = ['rounds', 'nodes', 'tokens', 'base-models', 'audit'];
 let refreshTimer = null;
 let following = null;
 let methods = null;
+let shownContributions = -1;
 
 async function call(method, path, body) {
   const headers = { Authorization: 'Bearer ' + sessionStorage.getItem(TOKEN_KEY) };
@@ -289,6 +290,8 @@ async function follow(roundId) {
   document.getElementById('round-detail-title').textContent = 'Round ' + roundId;
   document.getElementById('heatmap-area').hidden = true;
   document.getElementById('no-units').hidden = true;
+  document.querySelector('#contributions tbody').replaceChildren();
+  shownContributions = -1;
   detail.hidden = false;
   const controller = new AbortController();
   following = controller;
@@ -343,24 +346,43 @@ async function onEvent(roundId, block) {
   if (stateCell) {
     stateCell.textContent = r.state;
   }
+  if (view.contributions !== shownContributions) {
+    shownContributions = view.contributions;
+    await showContributions(roundId);
+  }
   showEvaluation(r.artifact && r.artifact.evaluation ? r.artifact.evaluation.outcome : null);
   if (['PUBLISHED', 'FAILED', 'CANCELLED', 'REJECTED'].includes(r.state)) {
     showUnits(await call('GET', '/rounds/' + roundId + '/units'));
   }
 }
 
-/** Blue for agreement, red for conflict, white for none; the number is always written too (not colour alone). */
+/**
+ * Blue for agreement, red for conflict, white for none, at most 60 % strength so the dark number in every cell keeps
+ * a contrast above 4.5:1 (WCAG AA); the number is always written too (not colour alone).
+ */
 function cosineColour(c) {
-  const t = Math.max(-1, Math.min(1, c));
-  const mix = (from, to) => Math.round(255 + (to - 255) * Math.abs(t));
-  return t >= 0 ? 'rgb(' + mix(255, 33) + ',' + mix(255, 102) + ',' + mix(255, 172) + ')'
-      : 'rgb(' + mix(255, 178) + ',' + mix(255, 24) + ',' + mix(255, 43) + ')';
+  const t = Math.max(-1, Math.min(1, c)) * 0.6;
+  const mix = (to) => Math.round(255 + (to - 255) * Math.abs(t));
+  return t >= 0 ? 'rgb(' + mix(33) + ',' + mix(102) + ',' + mix(172) + ')'
+      : 'rgb(' + mix(178) + ',' + mix(24) + ',' + mix(43) + ')';
 }
 
-function heat(row, value, colour, strong) {
+function heat(row, value, colour) {
   const td = cell(row, value.toFixed(3), 'heat');
   td.style.background = colour;
-  td.style.color = strong ? '#fff' : '#1a1a1a';
+}
+
+/** Nodes by their pseudonymous id; a node this admin may not see (another site's) keeps its id. */
+async function showContributions(roundId) {
+  const [contributions, nodes] = await Promise.all([call('GET', '/rounds/' + roundId + '/contributions'),
+    call('GET', '/nodes')]);
+  const names = new Map(nodes.map((n) => [n.id, n.name]));
+  fill('contributions', contributions, (row, c) => {
+    cell(row, names.get(c.nodeId) || c.nodeId);
+    cell(row, c.adapter ? 'LoRA adapter' : 'task vector');
+    cell(row, (c.bytes / 1e6).toFixed(1) + ' MB');
+    cell(row, c.sha256, 'digest');
+  });
 }
 
 function showEvaluation(outcome) {
@@ -384,8 +406,8 @@ function showUnits(units) {
   document.getElementById('heatmap-area').hidden = units.length === 0;
   fill('heatmap', units, (row, u) => {
     cell(row, u.unit);
-    heat(row, u.cosine, cosineColour(u.cosine), Math.abs(u.cosine) > 0.6);
-    heat(row, u.weight, cosineColour(u.weight), u.weight > 0.6);
+    heat(row, u.cosine, cosineColour(u.cosine));
+    heat(row, u.weight, cosineColour(u.weight));
     cell(row, u.permuted.length ? u.permuted.length + ' contribution(s)' : '');
   });
 }

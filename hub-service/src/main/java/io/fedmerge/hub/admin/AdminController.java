@@ -236,6 +236,13 @@ class AdminController {
                 rounds.contributions(id));
     }
 
+    /** Who contributed what to a round (pseudonymous node ids, SHA-256s, sizes), oldest first. */
+    @GetMapping("/rounds/{id}/contributions")
+    List<RoundService.Contribution> contributions(@PathVariable String id, Authentication who) {
+        access.visibleRound(id, who);
+        return rounds.contributionList(id);
+    }
+
     /**
      * The hierarchical method's report of a merged round: per unit (block or tensor) the mean cosine between the
      * hospitals' aligned updates and the weight the merge gave them (0 = reverted to the base). Empty for methods

@@ -1,6 +1,7 @@
 package io.fedmerge.hub.console;
 
 import io.fedmerge.hub.security.AuthProperties;
+import io.swagger.v3.oas.annotations.Hidden;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Controller;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -12,6 +13,7 @@ import org.springframework.web.bind.annotation.ResponseBody;
  * an admin sees and may do is what the API answers for that token.
  */
 @Controller
+@Hidden // the console's files, not part of the admin API its OpenAPI document describes
 class ConsoleController {
     private final AuthProperties auth;
 

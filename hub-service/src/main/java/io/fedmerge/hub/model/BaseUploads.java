@@ -40,7 +40,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Service
 public class BaseUploads {
-    /** A Hugging Face checkpoint is a flat directory of such names (config.json, model-00001-of-00004.safetensors…). */
+    /** A Hugging Face checkpoint is a flat directory of such names (config.json, model-00001-of-00004.safetensors). */
     private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern STORE_KEY = Pattern.compile("models/[A-Za-z0-9][A-Za-z0-9._/-]{0,300}");

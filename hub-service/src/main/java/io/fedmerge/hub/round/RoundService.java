@@ -126,6 +126,19 @@ public class RoundService {
         return store.openTo(id, site);
     }
 
+    /**
+     * A contribution as admins see it: the node's pseudonymous id, what it sent and its size.
+     *
+     * @param adapter whether it is a PEFT LoRA adapter rather than a dense task vector
+     */
+    public record Contribution(String nodeId, String sha256, long bytes, boolean adapter) {}
+
+    /** The round's committed contributions, oldest first. */
+    public List<Contribution> contributionList(String roundId) {
+        return uploads.committed(roundId).stream().sorted(java.util.Comparator.comparing(u -> u.createdAt()))
+                .map(u -> new Contribution(u.nodeId(), u.sha256(), u.totalBytes(), u.isAdapter())).toList();
+    }
+
     public int contributions(String roundId) {
         return uploads.committed(roundId).size();
     }

@@ -47,6 +47,7 @@ class HttpSecurityConfig {
                         .requestMatchers(HttpMethod.GET, "/api/v1/enrollment-tokens", "/api/v1/nodes",
                                 "/api/v1/nodes/*/certificates", "/api/v1/base-models", "/api/v1/rounds",
                                 "/api/v1/rounds/*", "/api/v1/rounds/*/artifact", "/api/v1/rounds/*/units",
+                                "/api/v1/rounds/*/contributions",
                                 "/api/v1/rounds/*/events")
                         .hasAnyRole(NETWORK, SITE, AUDITOR)
                         .requestMatchers(HttpMethod.POST, "/api/v1/enrollment-tokens").hasAnyRole(NETWORK, SITE)

@@ -17,6 +17,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -78,6 +79,12 @@ class RoundEventStreamTest {
         String all = received.toString();
         assertThat(all.indexOf("\"state\":\"MERGING\"")).isPositive()
                 .isLessThan(all.indexOf("\"state\":\"PUBLISHED\""));
+
+        JsonNode contributions = new AdminHttp(hub, TestHub.ADMIN_TOKEN).get("/api/v1/rounds/" + round
+                + "/contributions").body();
+        assertThat(contributions.findValuesAsString("nodeId")).containsExactly(a.nodeId(), b.nodeId());
+        assertThat(contributions.get(0).path("sha256").asString()).hasSize(64);
+        assertThat(contributions.get(0).path("bytes").asLong()).isEqualTo(Files.size(models.taskVector(1)));
 
         JsonNode units = new AdminHttp(hub, TestHub.ADMIN_TOKEN).get("/api/v1/rounds/" + round + "/units").body();
         // one unit per transformer block, and each tensor outside the blocks (embeddings, final norm, head)

@@ -167,6 +167,9 @@ class ConsoleBrowserTest {
                 .until(ExpectedConditions.textToBePresentInElementLocated(By.id("round-live"), "PUBLISHED"));
         waitFor().until(ExpectedConditions.textToBePresentInElementLocated(roundRow, "PUBLISHED"));
         waitFor().until(ExpectedConditions.visibilityOfElementLocated(By.id("heatmap")));
+        assertThat(text("#contributions")).contains("st-mary", "royal-infirmary", "task vector");
+        assertThat(worstContrast()).as("lowest text contrast on the page, heat map included")
+                .isGreaterThanOrEqualTo(4.5);
         assertThat(browser.findElements(By.cssSelector("#heatmap tbody tr"))).hasSize(
                 ModelShape.preset("tiny").layers() + 3);
         assertThat(text("#heatmap")).contains("model.layers.0", "model.layers.1");
@@ -244,6 +247,7 @@ class ConsoleBrowserTest {
     @Test
     void everyControlHasALabelAndTheSignInWorksFromTheKeyboard() {
         everyControlHasOneLabel();
+        assertThat(worstContrast()).as("lowest text contrast of the sign-in page").isGreaterThanOrEqualTo(4.5);
         WebElement field = browser.findElement(By.id("token"));
         field.sendKeys(idp.token("kbd.admin", null, "network-admin"), Keys.ENTER);
         waitFor().until(ExpectedConditions.textToBePresentInElementLocated(By.id("who"), "kbd.admin"));
@@ -255,6 +259,33 @@ class ConsoleBrowserTest {
         first.sendKeys(Keys.ENTER);
         waitFor().until(ExpectedConditions.visibilityOfElementLocated(By.id("nodes-table")));
         assertThat(first.getAttribute("aria-current")).isEqualTo("page");
+    }
+
+    /** The lowest WCAG contrast ratio between visible text and the background it sits on. */
+    private static double worstContrast() {
+        Object worst = browser.executeScript("""
+                const lum = (c) => {
+                  const [r, g, b] = c.match(/[\\d.]+/g).slice(0, 3).map(Number).map((v) => {
+                    v /= 255;
+                    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+                  });
+                  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+                };
+                const background = (e) => {
+                  for (; e; e = e.parentElement) {
+                    const c = getComputedStyle(e).backgroundColor;
+                    if (c !== 'rgba(0, 0, 0, 0)' && c !== 'transparent') return c;
+                  }
+                  return 'rgb(255, 255, 255)';
+                };
+                let worst = 21;
+                for (const e of document.querySelectorAll('h1, h2, h3, p, label, button, a, th, td, caption, legend')) {
+                  if (!e.offsetParent || !e.textContent.trim()) continue;
+                  const f = lum(getComputedStyle(e).color), b = lum(background(e));
+                  worst = Math.min(worst, (Math.max(f, b) + 0.05) / (Math.min(f, b) + 0.05));
+                }
+                return worst;""");
+        return ((Number) worst).doubleValue();
     }
 
     private static void everyControlHasOneLabel() {

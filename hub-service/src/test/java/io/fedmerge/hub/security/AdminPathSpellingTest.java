@@ -38,7 +38,8 @@ class AdminPathSpellingTest {
         assertThat(endpoints).extracting(Object::toString).contains("POST /api/v1/enrollment-tokens",
                 "GET /api/v1/nodes", "DELETE /api/v1/nodes/0f4c7e1a-53b8-4d3e-9a6e-2b9c1d7e8f00",
                 "POST /api/v1/base-models", "POST /api/v1/rounds",
-                "PUT /api/v1/base-models/uploads/0f4c7e1a-53b8-4d3e-9a6e-2b9c1d7e8f00/files/0f4c7e1a-53b8-4d3e-9a6e-2b9c1d7e8f00",
+                "PUT /api/v1/base-models/uploads/0f4c7e1a-53b8-4d3e-9a6e-2b9c1d7e8f00/files/"
+                        + "0f4c7e1a-53b8-4d3e-9a6e-2b9c1d7e8f00",
                 "POST /api/v1/rounds/0f4c7e1a-53b8-4d3e-9a6e-2b9c1d7e8f00/trigger",
                 "POST /api/v1/rounds/0f4c7e1a-53b8-4d3e-9a6e-2b9c1d7e8f00/publish",
                 "GET /api/v1/audit", "GET /api/v1/audit/export",
@@ -109,8 +110,8 @@ class AdminPathSpellingTest {
         assertThat(RawHttp.send(hub.httpPort(), "GET", "/console", null).status()).isEqualTo(302);
         assertThat(RawHttp.headers(hub.httpPort(), "/console/index.html"))
                 .contains("Content-Security-Policy: default-src 'self'; script-src 'self'");
-        for (String path : new String[] {"/console/other.js", "/console/../api/v1/nodes", "/console/%2e%2e/api/v1/nodes",
-            "/application.yaml", "/static/console/index.html"}) {
+        for (String path : new String[] {"/console/other.js", "/console/../api/v1/nodes",
+            "/console/%2e%2e/api/v1/nodes", "/application.yaml", "/static/console/index.html"}) {
             assertThat(RawHttp.send(hub.httpPort(), "GET", path, null).status()).as(path).isIn(400, 401);
         }
         assertThat(RawHttp.send(hub.httpPort(), "POST", "/console/index.html", null).status()).isIn(401, 403);

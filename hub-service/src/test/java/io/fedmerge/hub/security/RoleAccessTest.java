@@ -51,6 +51,7 @@ class RoleAccessTest {
             "POST /api/v1/rounds/" + ID + "/cancel", Set.of(N),
             "GET /api/v1/rounds/" + ID + "/artifact", Set.of(N, S, A),
             "GET /api/v1/rounds/" + ID + "/units", Set.of(N, S, A),
+            "GET /api/v1/rounds/" + ID + "/contributions", Set.of(N, S, A),
             "GET /api/v1/rounds/" + ID + "/events", Set.of(N, S, A),
             "GET /api/v1/audit", Set.of(N, A),
             "GET /api/v1/me", Set.of(N, S, A),
