@@ -14,6 +14,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -34,6 +36,17 @@ public final class SafetensorsWriter implements AutoCloseable {
     private final ThreadLocal<MemorySegment> scratch = new ThreadLocal<>();
 
     private record Placed(TensorSpec spec, long begin) {}
+
+    /**
+     * Bytes written since the last background flush started. Without these flushes the kernel holds a whole output
+     * (GBs) dirty until {@link #sync}, which then stalls for the full write-back; flushing every
+     * {@value #FLUSH_EVERY_BYTES} bytes on a background thread overlaps the write-back with the merge, and the final
+     * sync still makes every byte durable before anything is published.
+     */
+    private static final long FLUSH_EVERY_BYTES = 64L << 20;
+    private final AtomicLong unflushed = new AtomicLong();
+    private final AtomicReference<Thread> flushing = new AtomicReference<>();
+    private final AtomicReference<IOException> flushFailure = new AtomicReference<>();
 
     /** Creates {@code path} (which must not exist) and writes the header for {@code tensors}, in that order. */
     public SafetensorsWriter(Path path, List<TensorSpec> tensors, Map<String, String> metadata) {
@@ -101,11 +114,34 @@ public final class SafetensorsWriter implements AutoCloseable {
         if (byteOffset + bytes.remaining() > p.spec().byteLength()) {
             throw new IndexOutOfBoundsException("write past the end of tensor " + tensor);
         }
+        int n = bytes.remaining();
         try {
             writeFully(bytes, dataStart + p.begin() + byteOffset);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + tensor + " to " + path
                     + " (disk full? free space or choose another output directory)", e);
+        }
+        if (unflushed.addAndGet(n) >= FLUSH_EVERY_BYTES) {
+            flushInBackground();
+        }
+    }
+
+    /** Starts a write-back of what is written so far, unless one is running (then it will pick these bytes up). */
+    private void flushInBackground() {
+        Thread previous = flushing.get();
+        if (previous != null && previous.isAlive()) {
+            return;
+        }
+        Thread flush = Thread.ofPlatform().daemon().name("flush-" + path.getFileName()).unstarted(() -> {
+            try {
+                channel.force(false);
+            } catch (IOException e) {
+                flushFailure.compareAndSet(null, e);
+            }
+        });
+        if (flushing.compareAndSet(previous, flush)) {
+            unflushed.set(0);
+            flush.start();
         }
     }
 
@@ -119,15 +155,33 @@ public final class SafetensorsWriter implements AutoCloseable {
     /** Forces the bytes to disk; call before publishing the file under its final name. */
     public void sync() {
         try {
+            awaitFlush();
+            if (flushFailure.get() != null) {
+                throw flushFailure.get();
+            }
             channel.force(true);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot sync " + path, e);
         }
     }
 
+    private void awaitFlush() {
+        Thread running = flushing.get();
+        if (running == null) {
+            return;
+        }
+        try {
+            running.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UncheckedIOException("interrupted while syncing " + path, new java.io.InterruptedIOException());
+        }
+    }
+
     @Override
     public void close() {
         try {
+            awaitFlush(); // a background flush must not outlive the channel it forces
             channel.close();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot close " + path, e);
