@@ -1,5 +1,6 @@
 package io.fedmerge.core.cli;
 
+import io.fedmerge.core.bench.HeadToHead;
 import io.fedmerge.core.bench.MergeBenchmark;
 import io.fedmerge.core.generate.ModelShape;
 import io.fedmerge.core.tensor.DType;
@@ -52,8 +53,16 @@ final class BenchCommand implements Runnable {
         @Option(names = "--json", description = "Print the report as JSON on stdout.")
         boolean json;
 
+        @Option(names = "--vs-mergekit", description = "Head to head: time the whole 'fedmerge merge' command (a"
+                + " fresh JVM) on the 1.5 GB model mergekit was measured with, for the methods of --methods that"
+                + " have a mergekit figure (task_arithmetic, ties), beside mergekit's seconds.")
+        boolean vsMergekit;
+
         @Override
         public Integer call() {
+            if (vsMergekit) {
+                return headToHead();
+            }
             ModelShape shape = ModelShape.preset(preset);
             shape = layers != null ? shape.withLayers(layers) : shape.withSize(sizeGb, DType.BF16);
             MergeBenchmark.Report r = new MergeBenchmark().run(
@@ -84,6 +93,32 @@ final class BenchCommand implements Runnable {
                     System.out.printf("%-18s %9.2f %14.2f %14d%n", run.name(), run.seconds(), run.ratioToCopy(),
                             run.peakRssBytes() / 1_000_000);
                 }
+            }
+            return 0;
+        }
+
+        private int headToHead() {
+            ModelShape shape = layers != null ? HeadToHead.SHAPE.withLayers(layers) : HeadToHead.SHAPE;
+            List<String> timed = methods.stream().filter(HeadToHead.MERGEKIT_SECONDS::containsKey).toList();
+            List<HeadToHead.Run> runs = new HeadToHead().run(work, shape, timed, HeadToHead.thisLauncher(),
+                    System.err);
+            if (json) {
+                ObjectNode o = Json.object();
+                o.put("layers", shape.layers());
+                for (HeadToHead.Run r : runs) {
+                    ObjectNode m = o.withArray("methods").addObject();
+                    m.put("method", r.method());
+                    m.put("seconds", r.seconds());
+                    m.put("mergekit_seconds", r.mergekitSeconds());
+                    m.put("speedup", r.speedup());
+                }
+                System.out.println(Json.write(o));
+                return 0;
+            }
+            System.out.printf("%-18s %12s %12s %9s%n", "method", "fedmerge s", "mergekit s", "speed-up");
+            for (HeadToHead.Run r : runs) {
+                System.out.printf("%-18s %12.2f %12.1f %8.1fx%n", r.method(), r.seconds(), r.mergekitSeconds(),
+                        r.speedup());
             }
             return 0;
         }
