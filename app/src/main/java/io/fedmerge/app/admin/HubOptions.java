@@ -34,6 +34,12 @@ final class HubOptions {
         Table.print(answer, System.out, columns);
     }
 
+    /** DELETEs {@code collection}/{@code id} and says so: a line for people, a JSON object for scripts. */
+    void revoke(String collection, String what, String id) {
+        api().delete(collection + "/" + ApiPaths.segment(id)); // a checked UUID or serial: safe to echo unquoted
+        System.out.println(json ? "{\"revoked\":\"" + id + "\"}" : "revoked " + what + " " + id);
+    }
+
     AdminApi api() {
         String token = SecretInput.resolve(null, tokenFile, "FEDMERGE_ADMIN_TOKEN", "--token-file", System.getenv());
         if (token == null) {

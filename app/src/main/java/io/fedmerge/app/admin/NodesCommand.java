@@ -30,8 +30,7 @@ final class NodesCommand {
 
         @Override
         public void run() {
-            hub.api().delete("/api/v1/nodes/" + ApiPaths.segment(id));
-            System.out.println(hub.json ? "{\"revoked\":\"" + id + "\"}" : "revoked node " + id);
+            hub.revoke("/api/v1/nodes", "node", id);
         }
     }
 }

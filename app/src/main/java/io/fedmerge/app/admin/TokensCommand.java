@@ -69,8 +69,7 @@ final class TokensCommand {
 
         @Override
         public void run() {
-            hub.api().delete("/api/v1/enrollment-tokens/" + ApiPaths.segment(id));
-            System.out.println(hub.json ? "{\"revoked\":\"" + id + "\"}" : "revoked token " + id);
+            hub.revoke("/api/v1/enrollment-tokens", "token", id);
         }
     }
 }

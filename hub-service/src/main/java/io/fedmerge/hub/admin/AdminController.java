@@ -160,10 +160,14 @@ class AdminController {
     record BaseRequest(String name, String path, String storeKey) {}
 
     /** @param path relative to the models root */
-    record BaseView(String id, String name, String path, String digest, int tensors) {}
+    record BaseView(String id, String name, String path, String digest, int tensors) {
+        static BaseView of(BaseModel m, BaseModelRegistry bases) {
+            return new BaseView(m.id(), m.name(), bases.displayPath(m), m.digest(), m.tensors().size());
+        }
+    }
 
     private BaseView view(BaseModel m) {
-        return new BaseView(m.id(), m.name(), bases.displayPath(m), m.digest(), m.tensors().size());
+        return BaseView.of(m, bases);
     }
 
     @PostMapping("/base-models")

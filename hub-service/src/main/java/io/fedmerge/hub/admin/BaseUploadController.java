@@ -1,7 +1,6 @@
 package io.fedmerge.hub.admin;
 
 import io.fedmerge.hub.HubException;
-import io.fedmerge.hub.model.BaseModel;
 import io.fedmerge.hub.model.BaseModelRegistry;
 import io.fedmerge.hub.model.BaseUpload;
 import io.fedmerge.hub.model.BaseUploads;
@@ -77,9 +76,7 @@ class BaseUploadController {
     @PostMapping("/{id}/complete")
     @ResponseStatus(HttpStatus.CREATED)
     AdminController.BaseView complete(@PathVariable String id, Authentication who) {
-        BaseModel base = uploads.complete(id, who.getName());
-        return new AdminController.BaseView(base.id(), base.name(), bases.displayPath(base), base.digest(),
-                base.tensors().size());
+        return AdminController.BaseView.of(uploads.complete(id, who.getName()), bases);
     }
 
     @DeleteMapping("/{id}")

@@ -298,11 +298,10 @@ public class BaseUploads {
     public void abort(String id, String actor) {
         BaseUpload u = find(id);
         try {
-            blobs.deleteTree("base-uploads/" + id + "/");
+            remove(u);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        db.sql("delete from base_upload where id = ?").param(id).update();
         audit.record(actor, "base.upload.abort", u.name(), null);
     }
 

@@ -142,18 +142,20 @@ public class RoundStore {
     }
 
     public boolean invited(String roundId, String nodeId) {
-        long invites = db.sql("select count(*) from round_invite where round_id = ?").param(roundId)
-                .query(Long.class).single();
-        return invites == 0 || db.sql("select count(*) from round_invite where round_id = ? and node_id = ?")
+        return invitesEveryNode(roundId) || db.sql("select count(*) from round_invite where round_id = ? and node_id = ?")
                 .params(roundId, nodeId).query(Long.class).single() > 0;
     }
 
     /** Whether a node of {@code site} may take part: the round invites one of them, or invites every node. */
     public boolean openTo(String roundId, String site) {
-        long invites = db.sql("select count(*) from round_invite where round_id = ?").param(roundId)
-                .query(Long.class).single();
-        return invites == 0 || db.sql("select count(*) from round_invite i join node n on n.id = i.node_id"
+        return invitesEveryNode(roundId) || db.sql("select count(*) from round_invite i join node n on n.id = i.node_id"
                 + " where i.round_id = ? and n.site = ?").params(roundId, site).query(Long.class).single() > 0;
+    }
+
+    /** A round with no invitation list is open to every enrolled node. */
+    private boolean invitesEveryNode(String roundId) {
+        return db.sql("select count(*) from round_invite where round_id = ?").param(roundId).query(Long.class)
+                .single() == 0;
     }
 
     public record Event(long sequence, String roundId, RoundState state, String reason) {}
