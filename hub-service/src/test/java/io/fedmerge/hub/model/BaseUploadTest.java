@@ -229,6 +229,21 @@ class BaseUploadTest {
     }
 
     @Test
+    void anUploadThatWouldEatIntoTheDiskReserveIsRefusedBeforeAByteArrives(@TempDir Path other) throws Exception {
+        try (TestHub full = TestHub.start(other, "--fedmerge.hub.disk.reserve=1000000GB")) {
+            AdminHttp a = new AdminHttp(full, TestHub.ADMIN_TOKEN);
+            Path config = models.root.resolve("base/config.json");
+            AdminHttp.Reply r = a.post("/api/v1/base-models/uploads", Map.of("name", "too-big", "files", List.of(
+                    Map.of("file", "model.safetensors", "bytes", Files.size(config), "sha256",
+                            FileHashes.sha256(config)))));
+            assertThat(r.status()).isEqualTo(503);
+            assertThat(r.detail()).contains("the upload of base 'too-big' needs", "free above its reserve",
+                    "retry later");
+            assertThat(other.resolve("blobs/base-uploads")).doesNotExist();
+        }
+    }
+
+    @Test
     void anUploadNobodySendsToForTheSessionTtlIsDeletedWithItsBytes(@TempDir Path other) throws Exception {
         try (TestHub quick = TestHub.start(other, "--fedmerge.hub.streams.session-ttl=1s",
                 "--fedmerge.hub.streams.session-sweep-ms=200")) {
