@@ -5,7 +5,9 @@ import io.fedmerge.hub.round.RoundEvents;
 import io.fedmerge.hub.round.RoundService;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import java.io.IOException;
+import io.fedmerge.hub.security.Caller;
 import java.time.Duration;
+import java.time.Instant;
 import org.springframework.http.MediaType;
 import org.springframework.security.core.Authentication;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -17,8 +19,8 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 /**
  * A round's progress as server-sent events ({@code GET /api/v1/rounds/{id}/events}): a {@code round} event with the
  * round and its contribution count whenever either changes, a comment every 15 s to keep proxies from closing the
- * stream, and the end of the stream once the round ends (or after 10 minutes: reconnect to go on). Read with fetch
- * and the bearer token (EventSource cannot send one).
+ * stream, and the end of the stream once the round ends, the caller's access token expires, or after 10 minutes
+ * (reconnect, with a valid token, to go on). Read with fetch and the bearer token (EventSource cannot send one).
  */
 @RestController
 @RequestMapping("/api/v1/rounds")
@@ -41,13 +43,17 @@ class RoundEventStream {
     @GetMapping(path = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     SseEmitter events(@PathVariable String id, Authentication who) {
         access.visibleRound(id, who);
-        SseEmitter emitter = new SseEmitter(LONGEST.toMillis() + KEEPALIVE.toMillis());
-        Thread.ofVirtual().name("round-events-" + id).start(() -> stream(id, emitter));
+        // The credential was checked once, at the start: the stream must not outlive it.
+        Instant until = Caller.of(who).validUntil();
+        Duration open = until == null ? LONGEST : Duration.ofMillis(Math.clamp(
+                Duration.between(Instant.now(), until).toMillis(), 0, LONGEST.toMillis()));
+        SseEmitter emitter = new SseEmitter(open.toMillis() + KEEPALIVE.toMillis());
+        Thread.ofVirtual().name("round-events-" + id).start(() -> stream(id, emitter, open));
         return emitter;
     }
 
-    private void stream(String id, SseEmitter emitter) {
-        long end = System.nanoTime() + LONGEST.toNanos();
+    private void stream(String id, SseEmitter emitter, Duration open) {
+        long end = System.nanoTime() + open.toNanos();
         long quietSince = System.nanoTime();
         String last = null;
         try {
@@ -67,7 +73,7 @@ class RoundEventStream {
                 if (r.state().terminal()) {
                     break;
                 }
-                events.await(LOOK_MILLIS);
+                events.await(Math.max(1, Math.min(LOOK_MILLIS, (end - System.nanoTime()) / 1_000_000)));
             }
             emitter.complete();
         } catch (IOException | IllegalStateException gone) {

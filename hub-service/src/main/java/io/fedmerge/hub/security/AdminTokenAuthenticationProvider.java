@@ -24,7 +24,7 @@ final class AdminTokenAuthenticationProvider implements AuthenticationProvider {
         if (!tokens.isValid(token)) {
             throw new BadCredentialsException("admin token not recognised");
         }
-        return new AdminAuthentication(new Caller(PRINCIPAL, Set.of(AdminRole.NETWORK_ADMIN), null));
+        return new AdminAuthentication(new Caller(PRINCIPAL, Set.of(AdminRole.NETWORK_ADMIN), null, null));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.fedmerge.hub.security;
 
+import java.time.Instant;
 import java.util.Optional;
 import java.util.Set;
 import org.springframework.security.core.Authentication;
@@ -9,8 +10,10 @@ import org.springframework.security.core.Authentication;
  * site admin, the site it administers.
  *
  * @param site the site of a site admin (never null when {@link AdminRole#SITE_ADMIN} is held), else null
+ * @param validUntil when the credential stops being valid (an access token's {@code exp}); null for the bootstrap
+ *     token, which is valid until the hub is reconfigured
  */
-public record Caller(String name, Set<AdminRole> roles, String site) {
+public record Caller(String name, Set<AdminRole> roles, String site, Instant validUntil) {
     public Caller {
         roles = Set.copyOf(roles);
     }

@@ -44,7 +44,8 @@ final class JwtCallers implements Converter<Jwt, AbstractAuthenticationToken> {
             roles.remove(AdminRole.SITE_ADMIN);
             site = null;
         }
-        return new AdminAuthentication(new Caller(name, roles, roles.contains(AdminRole.SITE_ADMIN) ? site : null));
+        return new AdminAuthentication(new Caller(name, roles, roles.contains(AdminRole.SITE_ADMIN) ? site : null,
+                jwt.getExpiresAt()));
     }
 
     private static Set<AdminRole> roles(Object claim) {

@@ -10,7 +10,13 @@ import io.fedmerge.hub.TestIdp;
 import io.fedmerge.hub.node.NodeRegistry;
 import io.fedmerge.hub.round.RoundRequest;
 import io.fedmerge.hub.round.RoundService;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -112,6 +118,24 @@ class SiteScopeTest {
         assertThat(north.get("/api/v1/rounds/" + southOnly + "/artifact").status()).isEqualTo(404);
         assertThat(south.get("/api/v1/rounds/" + southOnly).status()).isEqualTo(200);
         assertThat(ids(auditor.get("/api/v1/rounds").body())).contains(everyone, southOnly);
+    }
+
+    @Test
+    void aRoundsEventStreamEndsWhenTheAccessTokenThatOpenedItExpires() throws Exception {
+        String round = Federation.openRound(hub); // stays OPEN: only the token's expiry can end the stream
+        String shortLived = idp.token(TestIdp.ISSUER_ID, "dr.north", TestIdp.AUDIENCE,
+                Map.of("roles", List.of("site-admin"), "site", "north"), 3);
+        StringBuffer received = new StringBuffer();
+        long t0 = System.nanoTime();
+        HttpResponse<Void> ended = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                "http://127.0.0.1:" + hub.httpPort() + "/api/v1/rounds/" + round + "/events"))
+                .header("Authorization", "Bearer " + shortLived).timeout(Duration.ofSeconds(60)).build(),
+                HttpResponse.BodyHandlers.ofByteArrayConsumer(b -> b.ifPresent(
+                        chunk -> received.append(new String(chunk, StandardCharsets.UTF_8)))));
+        assertThat(ended.statusCode()).isEqualTo(200);
+        assertThat(received.toString()).contains("event:round", "\"state\":\"OPEN\"");
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(15));
+        assertThat(hub.bean(RoundService.class).get(round).state().terminal()).isFalse();
     }
 
     private static List<String> names(JsonNode nodes) {
