@@ -82,6 +82,7 @@ public final class ArceeFusionMerge implements MergeMethod {
         private final int row;
         private final ImportanceQuartiles quartiles;
         private float threshold;
+        private int passesDone;
 
         FusionTensorMerge(String tensor, int row, long elements) {
             this.tensor = tensor;
@@ -89,37 +90,44 @@ public final class ArceeFusionMerge implements MergeMethod {
             this.quartiles = new ImportanceQuartiles(elements);
         }
 
+        /** Two counting passes pin the quartiles (upper 16 bits, then lower 16 bits in the quartiles' buckets). */
         @Override
-        public int statsPasses() {
-            return 2;
+        public StatsPass<?> nextPass() {
+            if (passesDone == 2) {
+                return null;
+            }
+            int pass = passesDone;
+            return StatsPass.of(s -> new ImportanceCounts(pass), slices -> endCounting());
         }
 
-        @Override
-        public SliceAccumulator accumulator(int pass, int slice) {
-            return new SliceAccumulator() {
-                float[] values = new float[0];
-                final int[] counts = quartiles.newCounts(pass);
+        private final class ImportanceCounts implements SliceAccumulator {
+            private final int pass;
+            private final int[] counts;
+            private float[] values = new float[0];
 
-                @Override
-                public void accept(Slice block) {
-                    if (values.length < block.length()) {
-                        values = new float[block.length()];
-                    }
-                    importance(block, row, tensor, values);
-                    quartiles.count(pass, values, block.length(), counts);
-                }
+            ImportanceCounts(int pass) {
+                this.pass = pass;
+                this.counts = quartiles.newCounts(pass);
+            }
 
-                @Override
-                public void finish() {
-                    quartiles.add(pass, counts);
+            @Override
+            public void accept(Slice block) {
+                if (values.length < block.length()) {
+                    values = new float[block.length()];
                 }
-            };
+                importance(block, row, tensor, values);
+                quartiles.count(pass, values, block.length(), counts);
+            }
+
+            @Override
+            public void finish() {
+                quartiles.add(pass, counts);
+            }
         }
 
-        @Override
-        public void endPass(int pass, List<SliceAccumulator> slices) {
-            quartiles.endPass(pass);
-            if (pass == 1) {
+        private void endCounting() {
+            quartiles.endPass(passesDone++);
+            if (passesDone == 2) {
                 float q1 = quartiles.value(0);
                 float median = quartiles.value(1);
                 float q3 = quartiles.value(2);

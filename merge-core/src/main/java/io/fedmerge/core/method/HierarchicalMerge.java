@@ -66,7 +66,7 @@ public final class HierarchicalMerge implements MergeMethod {
     record Preparation(Map<String, Double> unitWeights, Map<String, List<String>> permutedByTensor) {}
 
     @Override
-    public Object prepare(ModelView view) {
+    public TensorMerges prepare(ModelView view) {
         String any = view.tensorNames().getFirst();
         TensorParameters p = view.parameters(any);
         Map<String, List<String>> permuted = new HashMap<>();
@@ -77,7 +77,8 @@ public final class HierarchicalMerge implements MergeMethod {
         if (p.string("granularity").equals("block")) {
             blockWeights(view, permuted, weights);
         }
-        return new Preparation(weights, permuted);
+        Preparation prep = new Preparation(weights, permuted);
+        return context -> forTensor(context, prep);
     }
 
     static String unitOf(String tensor) {
@@ -192,9 +193,7 @@ public final class HierarchicalMerge implements MergeMethod {
             CosineStats total = new CosineStats(k);
             List<String> sorted = unit.getValue().stream().sorted().toList();
             for (String tensor : sorted) {
-                for (SliceAccumulator a : view.accumulate(tensor, s -> new CosineStats(k))) {
-                    total.add((CosineStats) a);
-                }
+                view.accumulate(tensor, s -> new CosineStats(k)).forEach(total::add);
             }
             TensorParameters p = view.parameters(sorted.getFirst());
             double cosine = total.meanCosine();
@@ -206,9 +205,13 @@ public final class HierarchicalMerge implements MergeMethod {
         }
     }
 
+    /** Without a preparation each tensor is its own unit and nothing was permuted. */
     @Override
     public TensorMerge forTensor(TensorContext context) {
-        Preparation prep = (Preparation) context.preparation();
+        return forTensor(context, null);
+    }
+
+    private static TensorMerge forTensor(TensorContext context, Preparation prep) {
         Double unitWeight = prep == null ? null : prep.unitWeights().get(unitOf(context.tensorName()));
         List<String> moved = prep == null ? List.of()
                 : prep.permutedByTensor().getOrDefault(context.tensorName(), List.of());

@@ -29,22 +29,15 @@ final class HierarchicalTensorMerge implements TensorMerge {
         weight = unitWeight;
     }
 
+    /** Without a block-level weight from the preparation, this tensor's own mean cosine gives it. */
     @Override
-    public int statsPasses() {
-        return weight == null ? 1 : 0;
+    public StatsPass<?> nextPass() {
+        return weight != null ? null : StatsPass.of(s -> new CosineStats(alphas.length), this::weigh);
     }
 
-    @Override
-    public SliceAccumulator accumulator(int pass, int slice) {
-        return new CosineStats(alphas.length);
-    }
-
-    @Override
-    public void endPass(int pass, List<SliceAccumulator> slices) {
+    private void weigh(List<CosineStats> slices) {
         CosineStats total = new CosineStats(alphas.length);
-        for (SliceAccumulator s : slices) {
-            total.add((CosineStats) s);
-        }
+        slices.forEach(total::add);
         double cosine = total.meanCosine();
         weight = Math.max(minWeight, cosine);
         ctx.report().accept(new UnitReport(ctx.tensorName(), cosine, weight, permuted));

@@ -35,7 +35,7 @@ final class MagnitudeRanks {
     /** Buckets either side of the sampled estimate that the counting pass refines too. */
     private static final int CANDIDATE_SPREAD = 2;
 
-    private final long[] ranks;
+    private long[] ranks;
     private final long n;
     private final long[] bucketCounts = new long[BUCKETS];
     private final long[] sampleCounts = new long[BUCKETS];
@@ -50,6 +50,19 @@ final class MagnitudeRanks {
     MagnitudeRanks(long n, long... ranks) {
         this.n = n;
         this.ranks = ranks.clone();
+    }
+
+    /**
+     * Replaces the wanted ranks (ascending, each below n; none is allowed): for callers that know them only from what
+     * a pass counted, e.g. a top-k among the non-zero values. Takes effect at the next {@link #endSample} or
+     * {@link #endCount}.
+     */
+    void want(long... wanted) {
+        this.ranks = wanted.clone();
+    }
+
+    long[] wanted() {
+        return ranks.clone();
     }
 
     /** Folds bucket counts of a sampled slice (a cheap first look that guesses the threshold buckets). */

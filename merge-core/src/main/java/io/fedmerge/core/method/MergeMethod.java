@@ -29,13 +29,14 @@ public interface MergeMethod {
     }
 
     /**
-     * Whole-model work before the merge pass (head alignment, statistics over groups of tensors); the result is
-     * handed to every tensor's context. Default: none.
+     * Whole-model work before the merge pass (head alignment, statistics over groups of tensors), returning how each
+     * tensor of this merge is then merged, with what it found. Default: no such work.
      */
-    default Object prepare(ModelView view) {
-        return null;
+    default TensorMerges prepare(ModelView view) {
+        return this::forTensor;
     }
 
+    /** A tensor's merge with no whole-model preparation. */
     TensorMerge forTensor(TensorContext context);
 
     /**

@@ -33,7 +33,7 @@ public interface ModelView {
     void permute(int contributor, String tensor, TensorPermutation permutation);
 
     /** Streams (base, deltas as permuted so far) of a tensor through one accumulator per slice, in slice order. */
-    List<SliceAccumulator> accumulate(String tensor, IntFunction<SliceAccumulator> perSlice);
+    <A extends SliceAccumulator> List<A> accumulate(String tensor, IntFunction<A> perSlice);
 
     Consumer<String> warnings();
 

@@ -65,6 +65,7 @@ public final class RamMerge implements MergeMethod {
         private final long[] shared;
         private final long[] unique;
         private final float[] boost;
+        private boolean counted;
 
         RamTensorMerge(TensorContext ctx, boolean plus) {
             this.k = ctx.contributors();
@@ -79,12 +80,11 @@ public final class RamMerge implements MergeMethod {
         }
 
         @Override
-        public int statsPasses() {
-            return plus ? 1 : 0;
+        public StatsPass<?> nextPass() {
+            return !plus || counted ? null : StatsPass.of(s -> overlapCounts(), slices -> boost());
         }
 
-        @Override
-        public SliceAccumulator accumulator(int pass, int slice) {
+        private SliceAccumulator overlapCounts() {
             return new SliceAccumulator() {
                 final long[] sliceShared = new long[k];
                 final long[] sliceUnique = new long[k];
@@ -114,8 +114,8 @@ public final class RamMerge implements MergeMethod {
             };
         }
 
-        @Override
-        public synchronized void endPass(int pass, List<SliceAccumulator> slices) {
+        private synchronized void boost() {
+            counted = true;
             for (int i = 0; i < k; i++) {
                 double rho = shared[i] / Math.max((double) unique[i], epsilon);
                 boost[i] = (float) (1 + r * Math.min(alpha, Math.max(0, rho)));

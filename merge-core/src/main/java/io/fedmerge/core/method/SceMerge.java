@@ -1,6 +1,5 @@
 package io.fedmerge.core.method;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -31,29 +30,27 @@ public final class SceMerge implements MergeMethod {
     }
 
     private static final class Tensor implements TensorMerge {
-        private enum Pass { COUNT, REFINE, WEIGHTS }
-
-        private final TensorContext ctx;
         private final int k;
         private final long n;
         private final double topk;
-        private final List<Pass> passes = new ArrayList<>();
-        private MagnitudeRanks ranks;
+        private final RankPasses ranks;
         private Selection selection = new Selection.KeepAll();
-        private long nonZero;
         private final float[] weights;
+        private boolean weighed;
 
         Tensor(TensorContext ctx) {
-            this.ctx = ctx;
             this.k = ctx.contributors();
             this.n = ctx.elementCount();
             this.topk = ctx.params().number("select_topk");
             this.weights = new float[k];
-            if (topk < 1) {
-                passes.add(Pass.COUNT);
-                passes.add(Pass.REFINE);
-            }
-            passes.add(Pass.WEIGHTS);
+            // top-k among the positions of non-zero variance: the smallest kept one is at rank n - keep
+            this.ranks = new RankPasses(n, new boolean[] {topk < 1}, (block, series, scratch) -> {
+                variance(block, scratch);
+                return scratch;
+            }, (series, zeros) -> {
+                long keep = (long) (topk * (n - zeros));
+                return keep == 0 ? new long[0] : new long[] {n - keep};
+            }, true);
         }
 
         /** Population variance across contributors, per element. */
@@ -90,24 +87,38 @@ public final class SceMerge implements MergeMethod {
         }
 
         @Override
-        public int statsPasses() {
-            return passes.size();
+        public StatsPass<?> nextPass() {
+            StatsPass<?> ranking = ranks.nextPass();
+            if (ranking != null) {
+                return ranking;
+            }
+            if (topk < 1 && selection instanceof Selection.KeepAll) {
+                selection = select();
+            }
+            if (weighed) {
+                return null;
+            }
+            weighed = true;
+            return StatsPass.of(SquaredDeltas::new, this::weigh);
         }
 
-        private final class Stats implements SliceAccumulator {
-            final Pass pass;
-            final int[] counts;
-            long nonZero;
-            MagnitudeRanks.Collector collector;
-            MagnitudeRanks.Refinement refinement;
-            final double[] squares = new double[k];
-            final Selection.Cursor cursor;
-            float[] scratch = new float[0];
+        private Selection select() {
+            long[] wanted = ranks.wanted(0);
+            if (wanted.length == 0) {
+                return new Selection.KeepNone();
+            }
+            MagnitudeRanks.Threshold t = ranks.threshold(0, 0);
+            long keep = n - wanted[0];
+            return new Selection.TopK(t, keep - (n - t.below() - t.equal()));
+        }
 
-            Stats(Pass pass, int slice) {
-                this.pass = pass;
-                this.counts = pass == Pass.COUNT ? new int[MagnitudeRanks.COUNT_LANES * MagnitudeRanks.BUCKETS] : null;
-                this.collector = pass == Pass.REFINE ? ranks.collector() : null;
+        /** Each contributor's sum of squared deltas over the selected positions. */
+        private final class SquaredDeltas implements SliceAccumulator {
+            private final double[] squares = new double[k];
+            private final Selection.Cursor cursor;
+            private float[] scratch = new float[0];
+
+            SquaredDeltas(int slice) {
                 this.cursor = selection.cursor(slice);
             }
 
@@ -116,105 +127,21 @@ public final class SceMerge implements MergeMethod {
                 if (scratch.length < block.length()) {
                     scratch = new float[block.length()];
                 }
-                switch (pass) {
-                    case COUNT -> {
-                        variance(block, scratch);
-                        MagnitudeRanks.count(counts, scratch, block.length());
-                        for (int j = 0; j < block.length(); j++) {
-                            nonZero += scratch[j] != 0 ? 1 : 0;
-                        }
-                    }
-                    case REFINE -> {
-                        variance(block, scratch);
-                        collector.accept(scratch, block.length());
-                    }
-                    case WEIGHTS -> {
-                        mask(block, cursor, scratch);
-                        for (int i = 0; i < k; i++) {
-                            for (int j = 0; j < block.length(); j++) {
-                                double d = block.deltas()[i][j];
-                                squares[i] += d * d;
-                            }
-                        }
-                    }
-                }
-            }
-
-            @Override
-            public void finish() {
-                if (pass == Pass.REFINE) {
-                    refinement = collector.finish();
-                }
-            }
-        }
-
-        @Override
-        public SliceAccumulator accumulator(int pass, int slice) {
-            return new Stats(passes.get(pass), slice);
-        }
-
-        @Override
-        public void endPass(int pass, List<SliceAccumulator> slices) {
-            switch (passes.get(pass)) {
-                case COUNT -> endCount(slices);
-                case REFINE -> endRefine(slices);
-                case WEIGHTS -> endWeights(slices);
-            }
-        }
-
-        private void endCount(List<SliceAccumulator> slices) {
-            long[] wide = new long[MagnitudeRanks.BUCKETS];
-            for (SliceAccumulator s : slices) {
-                Stats st = (Stats) s;
-                nonZero += st.nonZero;
-                for (int c = 0; c < st.counts.length; c++) {
-                    wide[c % MagnitudeRanks.BUCKETS] += st.counts[c];
-                }
-            }
-            long keep = (long) (topk * nonZero);
-            if (keep == 0) {
-                // Nothing selected: skip the refinement (the runner reads statsPasses() before each pass).
-                selection = new Selection.KeepNone();
-                passes.remove(Pass.REFINE);
-                return;
-            }
-            ranks = new MagnitudeRanks(n, n - keep);
-            addCounts(wide);
-            ranks.endCount();
-        }
-
-        private void addCounts(long[] wide) {
-            // Fold in chunks that fit an int, so counts above 2³¹ per bucket stay exact.
-            int[] chunk = new int[MagnitudeRanks.BUCKETS];
-            boolean more = true;
-            while (more) {
-                more = false;
-                for (int b = 0; b < wide.length; b++) {
-                    int take = (int) Math.min(Integer.MAX_VALUE, wide[b]);
-                    chunk[b] = take;
-                    wide[b] -= take;
-                    more |= wide[b] > 0;
-                }
-                ranks.addCounts(chunk);
-            }
-        }
-
-        private void endRefine(List<SliceAccumulator> slices) {
-            List<MagnitudeRanks.Refinement> refinements = new ArrayList<>();
-            for (SliceAccumulator s : slices) {
-                refinements.add(((Stats) s).refinement);
-            }
-            ranks.endRefine(refinements);
-            MagnitudeRanks.Threshold t = ranks.threshold(0);
-            long keep = (long) (topk * nonZero);
-            selection = new Selection.TopK(t, keep - (n - t.below() - t.equal()));
-        }
-
-        private void endWeights(List<SliceAccumulator> slices) {
-            double[] squares = new double[k];
-            for (SliceAccumulator s : slices) {
+                mask(block, cursor, scratch);
                 for (int i = 0; i < k; i++) {
-                    squares[i] += ((Stats) s).squares[i];
+                    for (int j = 0; j < block.length(); j++) {
+                        double d = block.deltas()[i][j];
+                        squares[i] += d * d;
+                    }
+                }
+            }
+        }
+
+        private void weigh(List<SquaredDeltas> slices) {
+            double[] squares = new double[k];
+            for (SquaredDeltas s : slices) {
+                for (int i = 0; i < k; i++) {
+                    squares[i] += s.squares[i];
                 }
             }
             double sum = 0;
@@ -227,6 +154,7 @@ public final class SceMerge implements MergeMethod {
             }
         }
 
+        /** Elected by the sum of the raw deltas; the agreeing ones averaged by the contributors' weights. */
         @Override
         public BlockMerger merger(int slice) {
             Selection.Cursor cursor = selection.cursor(slice);
@@ -237,23 +165,10 @@ public final class SceMerge implements MergeMethod {
                     scratch[0] = new float[len];
                 }
                 mask(block, cursor, scratch[0]);
-                float[][] d = block.deltas();
+                ConsensusKernel.combine(block.deltas(), weights, weights, len, true, out);
+                float[] base = block.base();
                 for (int j = 0; j < len; j++) {
-                    float total = 0;
-                    for (int i = 0; i < k; i++) {
-                        total += d[i][j];
-                    }
-                    boolean positive = total >= 0;
-                    float mixed = 0;
-                    float div = 0;
-                    for (int i = 0; i < k; i++) {
-                        float v = d[i][j];
-                        if (positive ? v > 0 : v < 0) {
-                            mixed += v * weights[i];
-                            div += weights[i];
-                        }
-                    }
-                    out[j] = block.base()[j] + mixed / (div == 0 ? 1 : div);
+                    out[j] = base[j] + out[j];
                 }
             };
         }

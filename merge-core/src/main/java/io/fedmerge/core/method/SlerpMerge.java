@@ -46,14 +46,15 @@ public final class SlerpMerge implements MergeMethod {
         private final double t;
         private float a;
         private float b;
+        private boolean measured;
 
         Tensor(double t) {
             this.t = t;
         }
 
         @Override
-        public int statsPasses() {
-            return 1;
+        public StatsPass<?> nextPass() {
+            return measured ? null : StatsPass.of(s -> new Sums(), this::angle);
         }
 
         private static final class Sums implements SliceAccumulator {
@@ -75,18 +76,12 @@ public final class SlerpMerge implements MergeMethod {
             }
         }
 
-        @Override
-        public SliceAccumulator accumulator(int pass, int slice) {
-            return new Sums();
-        }
-
-        @Override
-        public void endPass(int pass, List<SliceAccumulator> slices) {
+        private void angle(List<Sums> slices) {
+            measured = true;
             double base = 0;
             double model = 0;
             double dot = 0;
-            for (SliceAccumulator s : slices) {
-                Sums sums = (Sums) s;
+            for (Sums sums : slices) {
                 base += sums.base;
                 model += sums.model;
                 dot += sums.dot;

@@ -48,9 +48,11 @@ abstract class SpanMerge implements MergeMethod {
             this.cols = shape.length < 2 ? (int) ctx.elementCount() : (int) (ctx.elementCount() / shape[0]);
         }
 
+        /** Rows are whole within a block, so per-row Gram matrices need no pass; other segments span slices. */
         @Override
-        public int statsPasses() {
-            return segments == Segments.ROWS ? 0 : 1;
+        public StatsPass<?> nextPass() {
+            return segments == Segments.ROWS || coefficients != null ? null
+                    : StatsPass.of(s -> new GramAccumulator(), this::solve);
         }
 
         private final class GramAccumulator implements SliceAccumulator {
@@ -95,19 +97,13 @@ abstract class SpanMerge implements MergeMethod {
             }
         }
 
-        @Override
-        public SliceAccumulator accumulator(int pass, int slice) {
-            return new GramAccumulator();
-        }
-
-        @Override
-        public void endPass(int pass, List<SliceAccumulator> slices) {
+        private void solve(List<GramAccumulator> slices) {
             int n = segments == Segments.COLUMNS ? cols : 1;
             coefficients = new double[n][];
             for (int s = 0; s < n; s++) {
                 double[][] g = new double[k][k];
-                for (SliceAccumulator acc : slices) {
-                    double[][] part = ((GramAccumulator) acc).gram[s];
+                for (GramAccumulator acc : slices) {
+                    double[][] part = acc.gram[s];
                     for (int a = 0; a < k; a++) {
                         for (int b = a; b < k; b++) {
                             g[a][b] += part[a][b];

@@ -12,21 +12,19 @@ import java.util.function.Consumer;
  * @param seed the merge's random seed
  * @param warnings where a method reports something the user should know (logged once per tensor)
  * @param attention head geometry from the base's config.json, or null
- * @param preparation what {@link MergeMethod#prepare} returned for this merge, or null
  * @param report where a method explains per-unit decisions (the hierarchical method's weights)
  */
 public record TensorContext(String tensorName, long[] shape, List<String> contributorIds, TensorParameters params,
-        long seed, Consumer<String> warnings, AttentionLayout attention, Object preparation,
-        Consumer<UnitReport> report) {
+        long seed, Consumer<String> warnings, AttentionLayout attention, Consumer<UnitReport> report) {
     public TensorContext {
         shape = shape.clone();
         contributorIds = List.copyOf(contributorIds);
     }
 
-    /** A context without model facts, preparation or report sink (methods that need none). */
+    /** A context without model facts or report sink (methods that need none). */
     public TensorContext(String tensorName, long[] shape, List<String> contributorIds, TensorParameters params,
             long seed, Consumer<String> warnings) {
-        this(tensorName, shape, contributorIds, params, seed, warnings, null, null, r -> {});
+        this(tensorName, shape, contributorIds, params, seed, warnings, null, r -> {});
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.fedmerge.core.io.TensorInfo;
 import io.fedmerge.core.io.TensorSpec;
 import io.fedmerge.core.method.TensorContext;
 import io.fedmerge.core.method.TensorMerge;
+import io.fedmerge.core.method.TensorMerges;
 import io.fedmerge.core.method.TensorParameters;
 import io.fedmerge.core.method.UnitReport;
 import java.nio.file.Path;
@@ -77,10 +78,10 @@ public final class MergeExecutor {
             int done = 0;
             for (MergePlan plan : parts) {
                 PlanModelView view = new PlanModelView(plan, runner, warnings::add, reports::add);
-                Object preparation = plan.method().prepare(view);
+                TensorMerges merges = plan.method().prepare(view);
                 List<DeltaSource> sources = view.sources();
                 for (TensorSpec spec : plan.outputs()) {
-                    mergeTensor(plan, spec, runner, writer, sources, preparation, warnings, reports);
+                    mergeTensor(plan, spec, runner, writer, sources, merges, warnings, reports);
                     bytesDone += spec.byteLength();
                     progress.tensorDone(spec.name(), ++done, bytesDone);
                 }
@@ -111,15 +112,15 @@ public final class MergeExecutor {
     }
 
     private static void mergeTensor(MergePlan plan, TensorSpec spec, TensorMergeRunner runner,
-            CheckpointWriter writer, List<DeltaSource> sources, Object preparation, List<String> warnings,
+            CheckpointWriter writer, List<DeltaSource> sources, TensorMerges merges, List<String> warnings,
             List<UnitReport> reports) {
         String name = spec.name();
         TensorInfo baseInfo = plan.base().info(name);
         TensorParameters params = plan.parameters().resolve(name, plan.layers().t(name));
         long seed = params.seed(plan.seed());
         TensorContext ctx = new TensorContext(name, baseInfo.shape(), plan.contributorIds(), params, seed,
-                warnings::add, plan.attention(), preparation, reports::add);
-        TensorMerge merge = plan.method().forTensor(ctx);
+                warnings::add, plan.attention(), reports::add);
+        TensorMerge merge = merges.forTensor(ctx);
         runner.run(merge, baseInfo.elementCount(), baseInfo.rowLength(), sources.size(),
                 SliceReaders.of(plan.base(), plan.layoutName(), name, sources),
                 (first, values, length) -> writer.write(name, first, values, length));

@@ -191,7 +191,7 @@ public final class MergePlanner {
             TensorParameters params = resolver.resolve(name, layers.t(name));
             seed = params.seed(seed);
             method.validate(new TensorContext(name, base.info(name).shape(), ids, params, seed, warnings::add,
-                    facts.attention(), null, r -> {}));
+                    facts.attention(), r -> {}));
         }
         return seed;
     }

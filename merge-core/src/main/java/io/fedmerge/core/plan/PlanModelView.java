@@ -5,7 +5,7 @@ import io.fedmerge.core.align.RowMatrix;
 import io.fedmerge.core.io.MappedElements;
 import io.fedmerge.core.method.ModelView;
 import io.fedmerge.core.method.SliceAccumulator;
-import io.fedmerge.core.method.TensorMerge;
+import io.fedmerge.core.method.StatsPass;
 import io.fedmerge.core.method.TensorParameters;
 import io.fedmerge.core.method.TensorPermutation;
 import io.fedmerge.core.method.UnitReport;
@@ -126,32 +126,11 @@ final class PlanModelView implements ModelView {
     }
 
     @Override
-    public List<SliceAccumulator> accumulate(String tensor, IntFunction<SliceAccumulator> perSlice) {
-        List<SliceAccumulator> collected = new ArrayList<>();
-        TensorMerge statsOnly = new TensorMerge() {
-            @Override
-            public int statsPasses() {
-                return 1;
-            }
-
-            @Override
-            public SliceAccumulator accumulator(int pass, int slice) {
-                return perSlice.apply(slice);
-            }
-
-            @Override
-            public void endPass(int pass, List<SliceAccumulator> slices) {
-                collected.addAll(slices);
-            }
-
-            @Override
-            public io.fedmerge.core.method.BlockMerger merger(int slice) {
-                return null;
-            }
-        };
+    public <A extends SliceAccumulator> List<A> accumulate(String tensor, IntFunction<A> perSlice) {
+        List<A> collected = new ArrayList<>();
         var info = plan.base().info(tensor);
-        runner.accumulate(statsOnly, info.elementCount(), info.rowLength(), plan.contributors().size(),
-                SliceReaders.of(plan.base(), plan.layoutName(), tensor, sources()));
+        runner.accumulate(StatsPass.of(perSlice, collected::addAll), info.elementCount(), info.rowLength(),
+                plan.contributors().size(), SliceReaders.of(plan.base(), plan.layoutName(), tensor, sources()));
         return collected;
     }
 

@@ -4,6 +4,7 @@ import io.fedmerge.core.FedmergeException;
 import io.fedmerge.core.method.BlockMerger;
 import io.fedmerge.core.method.Slice;
 import io.fedmerge.core.method.SliceAccumulator;
+import io.fedmerge.core.method.StatsPass;
 import io.fedmerge.core.method.TensorMerge;
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
@@ -78,9 +79,12 @@ public final class TensorMergeRunner {
         return (int) Math.min(n, limit);
     }
 
-    /** Runs only the statistics passes of {@code merge} (for whole-model preparations). */
-    public void accumulate(TensorMerge merge, long elements, long rowLength, int contributors, SliceReader reader) {
-        statistics(merge, elements, rowLength, contributors, reader);
+    /** Runs one statistics pass on its own (for whole-model preparations). */
+    public void accumulate(StatsPass<?> pass, long elements, long rowLength, int contributors, SliceReader reader) {
+        int sliceLength = sliceLength(elements, rowLength);
+        int blockLength = blockLength(sliceLength, rowLength);
+        int slices = (int) ((elements + sliceLength - 1) / sliceLength);
+        runPass(pass, slices, sliceLength, blockLength, elements, contributors, reader);
     }
 
     public void run(TensorMerge merge, long elements, long rowLength, int contributors, SliceReader reader,
@@ -113,22 +117,23 @@ public final class TensorMergeRunner {
     }
 
     private void statistics(TensorMerge merge, long elements, long rowLength, int contributors, SliceReader reader) {
-        int sliceLength = sliceLength(elements, rowLength);
-        int blockLength = blockLength(sliceLength, rowLength);
-        int slices = (int) ((elements + sliceLength - 1) / sliceLength);
-        for (int pass = 0; pass < merge.statsPasses(); pass++) {
-            int p = pass;
-            List<SliceAccumulator> stats = runAll(slices, s -> {
-                SliceAccumulator acc = merge.accumulator(p, s);
-                if (merge.visits(p, s)) {
-                    forEachBlock(s, sliceLength, blockLength, elements, contributors, reader,
-                            (block, offset) -> acc.accept(block));
-                }
-                acc.finish();
-                return acc;
-            });
-            merge.endPass(pass, stats);
+        for (StatsPass<?> pass = merge.nextPass(); pass != null; pass = merge.nextPass()) {
+            accumulate(pass, elements, rowLength, contributors, reader);
         }
+    }
+
+    private <A extends SliceAccumulator> void runPass(StatsPass<A> pass, int slices, int sliceLength, int blockLength,
+            long elements, int contributors, SliceReader reader) {
+        List<A> stats = runAll(slices, s -> {
+            A acc = pass.accumulator(s);
+            if (pass.visits(s)) {
+                forEachBlock(s, sliceLength, blockLength, elements, contributors, reader,
+                        (block, offset) -> acc.accept(block));
+            }
+            acc.finish();
+            return acc;
+        });
+        pass.end(stats);
     }
 
     private interface BlockTask {

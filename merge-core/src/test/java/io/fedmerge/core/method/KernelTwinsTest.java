@@ -28,15 +28,18 @@ class KernelTwinsTest {
                         w[i][j] = quantized();
                     }
                 }
-                for (boolean normalize : new boolean[] {true, false}) {
-                    float[] simd = new float[len];
-                    float[] scalar = new float[len];
-                    int done = ConsensusKernel.Simd.combine(w, weights, len, normalize, simd);
-                    ConsensusKernel.combineScalar(w, weights, done, len, normalize, simd);
-                    ConsensusKernel.combineScalar(w, weights, 0, len, normalize, scalar);
-                    for (int j = 0; j < len; j++) {
-                        assertThat(Float.floatToRawIntBits(simd[j])).as("k=%d len=%d j=%d", k, len, j)
-                                .isEqualTo(Float.floatToRawIntBits(scalar[j]));
+                for (float[] factors : new float[][] {null, weights}) { // TIES' form, then SCE's
+                    for (boolean normalize : new boolean[] {true, false}) {
+                        float[] simd = new float[len];
+                        float[] scalar = new float[len];
+                        int done = ConsensusKernel.Simd.combine(w, factors, weights, len, normalize, simd);
+                        ConsensusKernel.combineScalar(w, factors, weights, done, len, normalize, simd);
+                        ConsensusKernel.combineScalar(w, factors, weights, 0, len, normalize, scalar);
+                        for (int j = 0; j < len; j++) {
+                            assertThat(Float.floatToRawIntBits(simd[j]))
+                                    .as("k=%d len=%d j=%d factors=%s", k, len, j, factors != null)
+                                    .isEqualTo(Float.floatToRawIntBits(scalar[j]));
+                        }
                     }
                 }
             }

@@ -30,7 +30,7 @@ final class MethodHarness {
         long seed = params.seed(0);
         TensorContext ctx = new TensorContext(tensorName, shape,
                 contributors.stream().map(Contributor::id).toList(), params, seed, warnings::add,
-                new io.fedmerge.core.align.AttentionLayout(base.length, 1, 1, base.length), null, reports::add);
+                new io.fedmerge.core.align.AttentionLayout(base.length, 1, 1, base.length), reports::add);
         m.validate(ctx);
         TensorMerge merge = m.forTensor(ctx);
         float[] out = new float[base.length];

@@ -1,0 +1,247 @@
+package io.fedmerge.core.method;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Exact magnitude thresholds of one tensor's value series (each contributor's delta, or one quantity derived from all
+ * of them), found in as few streaming passes as the data allow: a sample of one slice in {@link #SAMPLE_EVERY} guesses
+ * the threshold buckets, the counting pass counts every bucket and at the same time collects the guessed ones, and a
+ * refinement pass runs only when some guess missed ({@link MagnitudeRanks} does the counting). The caller says what a
+ * block's values are and which ranks it wants; {@link #threshold} answers once {@link #nextPass} has run dry.
+ */
+final class RankPasses {
+    /** The sampling pass reads one slice in this many (always slice 0, so small tensors are read whole). */
+    static final int SAMPLE_EVERY = 8;
+
+    /** A series' values in one block: an array of the block already, or computed into {@code scratch}. */
+    interface Values {
+        float[] in(Slice block, int series, float[] scratch);
+    }
+
+    /**
+     * The ascending ranks wanted of a series (none: nothing to find) when it holds {@code zeros} values that are
+     * exactly zero: exact after the counting pass, an estimate from the sample before it.
+     */
+    interface Targets {
+        long[] ranks(int series, long zeros);
+    }
+
+    private enum Stage { SAMPLE, COUNT, REFINE, DONE }
+
+    private final long n;
+    private final Values values;
+    private final Targets targets;
+    private final boolean countsZeros;
+    private final MagnitudeRanks[] ranks;
+    private final boolean[] pinned;
+    private Stage next = Stage.SAMPLE;
+
+    /**
+     * @param ranked which series are ranked at all; the others are never read
+     * @param countsZeros whether the targets depend on the number of zeros (counting them costs a compare per value)
+     */
+    RankPasses(long n, boolean[] ranked, Values values, Targets targets, boolean countsZeros) {
+        this.n = n;
+        this.values = values;
+        this.targets = targets;
+        this.countsZeros = countsZeros;
+        this.ranks = new MagnitudeRanks[ranked.length];
+        this.pinned = new boolean[ranked.length];
+        boolean any = false;
+        for (int i = 0; i < ranked.length; i++) {
+            if (ranked[i]) {
+                ranks[i] = new MagnitudeRanks(n);
+                any = true;
+            }
+        }
+        if (!any) {
+            next = Stage.DONE;
+        }
+    }
+
+    /** The next pass, or null once every wanted threshold is pinned. */
+    StatsPass<?> nextPass() {
+        return switch (next) {
+            case SAMPLE -> new Pass(Stage.SAMPLE);
+            case COUNT -> new Pass(Stage.COUNT);
+            case REFINE -> new Pass(Stage.REFINE);
+            case DONE -> null;
+        };
+    }
+
+    /** The value at the r-th wanted rank of a series (in the order its targets gave them). */
+    MagnitudeRanks.Threshold threshold(int series, int r) {
+        return ranks[series].threshold(r);
+    }
+
+    /** The wanted ranks of a series as the counting pass fixed them. */
+    long[] wanted(int series) {
+        return ranks[series].wanted();
+    }
+
+    /** What one slice gathers in one stage, for every ranked series. */
+    private final class SliceCounts implements SliceAccumulator {
+        private final Stage stage;
+        private final int[][] buckets;
+        private final long[] zeros;
+        private final MagnitudeRanks.Collector[] collectors;
+        private final MagnitudeRanks.Refinement[] refinements;
+        private long seen;
+        private float[] scratch = new float[0];
+
+        SliceCounts(Stage stage) {
+            this.stage = stage;
+            int k = ranks.length;
+            this.buckets = new int[k][];
+            this.zeros = new long[k];
+            this.collectors = new MagnitudeRanks.Collector[k];
+            this.refinements = new MagnitudeRanks.Refinement[k];
+            for (int i = 0; i < k; i++) {
+                if (ranks[i] != null && stage == Stage.COUNT) {
+                    collectors[i] = ranks[i].candidateCollector();
+                } else if (ranks[i] != null && stage == Stage.REFINE && !pinned[i]) {
+                    collectors[i] = ranks[i].collector();
+                }
+            }
+        }
+
+        @Override
+        public void accept(Slice block) {
+            int len = block.length();
+            if (scratch.length < len) {
+                scratch = new float[len];
+            }
+            seen += len;
+            for (int i = 0; i < ranks.length; i++) {
+                boolean counts = ranks[i] != null && stage != Stage.REFINE;
+                if (!counts && collectors[i] == null) {
+                    continue;
+                }
+                float[] x = values.in(block, i, scratch);
+                if (counts) {
+                    if (buckets[i] == null) { // allocated on first use: a slice the sample skips costs nothing
+                        buckets[i] = new int[MagnitudeRanks.COUNT_LANES * MagnitudeRanks.BUCKETS];
+                    }
+                    MagnitudeRanks.count(buckets[i], x, len);
+                    zeros[i] += countsZeros ? zeros(x, len) : 0;
+                }
+                if (collectors[i] != null) {
+                    collectors[i].accept(x, len);
+                }
+            }
+        }
+
+        @Override
+        public void finish() {
+            for (int i = 0; i < ranks.length; i++) {
+                if (buckets[i] != null && stage == Stage.SAMPLE) {
+                    ranks[i].addSample(buckets[i]);
+                } else if (buckets[i] != null) {
+                    ranks[i].addCounts(buckets[i]);
+                }
+                buckets[i] = null;
+                if (collectors[i] != null) {
+                    refinements[i] = collectors[i].finish();
+                    collectors[i] = null;
+                }
+            }
+        }
+    }
+
+    private static long zeros(float[] x, int length) {
+        long z = 0;
+        for (int j = 0; j < length; j++) {
+            z += x[j] == 0 ? 1 : 0;
+        }
+        return z;
+    }
+
+    private final class Pass implements StatsPass<SliceCounts> {
+        private final Stage stage;
+
+        Pass(Stage stage) {
+            this.stage = stage;
+        }
+
+        @Override
+        public SliceCounts accumulator(int slice) {
+            return new SliceCounts(stage);
+        }
+
+        @Override
+        public boolean visits(int slice) {
+            return stage != Stage.SAMPLE || slice % SAMPLE_EVERY == 0;
+        }
+
+        @Override
+        public void end(List<SliceCounts> slices) {
+            switch (stage) {
+                case SAMPLE -> endSample(slices);
+                case COUNT -> endCount(slices);
+                case REFINE -> endRefine(slices);
+                case DONE -> throw new IllegalStateException("no pass after the last");
+            }
+        }
+    }
+
+    private void endSample(List<SliceCounts> slices) {
+        long sampled = 0;
+        for (SliceCounts s : slices) {
+            sampled += s.seen;
+        }
+        for (int i = 0; i < ranks.length; i++) {
+            if (ranks[i] == null) {
+                continue;
+            }
+            long estimated = sampled == 0 ? 0 : (long) ((double) zerosOf(i, slices) / sampled * n);
+            ranks[i].want(targets.ranks(i, estimated));
+            ranks[i].endSample();
+        }
+        next = Stage.COUNT;
+    }
+
+    private void endCount(List<SliceCounts> slices) {
+        boolean missed = false;
+        for (int i = 0; i < ranks.length; i++) {
+            if (ranks[i] == null) {
+                continue;
+            }
+            ranks[i].want(targets.ranks(i, zerosOf(i, slices)));
+            ranks[i].endCount();
+            if (ranks[i].refinedByCandidates()) {
+                ranks[i].endRefine(refinementsOf(i, slices));
+                pinned[i] = true;
+            } else {
+                missed = true;
+            }
+        }
+        next = missed ? Stage.REFINE : Stage.DONE;
+    }
+
+    private void endRefine(List<SliceCounts> slices) {
+        for (int i = 0; i < ranks.length; i++) {
+            if (ranks[i] != null && !pinned[i]) {
+                ranks[i].endRefine(refinementsOf(i, slices));
+                pinned[i] = true;
+            }
+        }
+        next = Stage.DONE;
+    }
+
+    private static long zerosOf(int series, List<SliceCounts> slices) {
+        long zeros = 0;
+        for (SliceCounts s : slices) {
+            zeros += s.zeros[series];
+        }
+        return zeros;
+    }
+
+    private static List<MagnitudeRanks.Refinement> refinementsOf(int series, List<SliceCounts> slices) {
+        List<MagnitudeRanks.Refinement> out = new ArrayList<>(slices.size());
+        for (SliceCounts s : slices) {
+            out.add(s.refinements[series]);
+        }
+        return out;
+    }
+}
