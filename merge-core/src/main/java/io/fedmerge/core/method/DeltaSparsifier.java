@@ -68,6 +68,18 @@ final class DeltaSparsifier {
         return selections[i];
     }
 
+    /**
+     * Makes each costly selection (DELLA's per-row ranking) remember its decisions, for a caller about to apply every
+     * selection twice (an L1-norm pass, then the merge): the second application replays them instead of ranking again.
+     */
+    void rememberCostlyDecisions() {
+        for (int i = 0; i < selections.length; i++) {
+            if (selections[i] instanceof Selection.DellaKeep della && !della.divideByProbability()) {
+                selections[i] = new Selection.Remembered(della);
+            }
+        }
+    }
+
     private void completeRanked() {
         for (int i = 0; i < selections.length; i++) {
             if (selections[i] == null) {

@@ -54,6 +54,7 @@ final class GtaTensorMerge implements TensorMerge {
         }
         if (normsPending) {
             normsPending = false;
+            sparsifier.rememberCostlyDecisions();
             return StatsPass.of(NormsAccumulator::new, this::rescaleByNorms);
         }
         return null;

@@ -1,6 +1,9 @@
 package io.fedmerge.core.method;
 
 import io.fedmerge.core.tensor.CounterRng;
+import java.util.BitSet;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Which elements of one contributor's delta survive sparsification, once the tensor's statistics are known. A
@@ -94,6 +97,66 @@ sealed interface Selection {
                         delta[i] = 0f;
                     }
                 }
+            };
+        }
+    }
+
+    /**
+     * A selection whose decisions are costly to make (DELLA ranks every row) and are needed twice, by the L1-norm pass
+     * and by the merge: the first cursor of a slice applies it and records which elements it dropped, one bit each
+     * (n/8 bytes per tensor at most); the next cursor of that slice replays the bits and releases them. Only for
+     * selections that keep or zero an element and never change a kept value.
+     */
+    record Remembered(Selection decided, Map<Integer, BitSet> dropped) implements Selection {
+
+        Remembered(Selection decided) {
+            this(decided, new ConcurrentHashMap<>());
+            if (decided instanceof DellaKeep d && d.divideByProbability()) {
+                throw new IllegalArgumentException("a selection that rescales survivors cannot be replayed by bits");
+            }
+        }
+
+        @Override
+        public Cursor cursor(int slice) {
+            BitSet recorded = dropped.remove(slice);
+            if (recorded != null) {
+                return replay(recorded);
+            }
+            BitSet bits = new BitSet();
+            dropped.put(slice, bits);
+            return record(decided.cursor(slice), bits);
+        }
+
+        private static Cursor record(Cursor decide, BitSet bits) {
+            long[] seen = {0};
+            float[][] before = {new float[0]};
+            return (block, delta) -> {
+                int len = block.length();
+                if (before[0].length < len) {
+                    before[0] = new float[len];
+                }
+                System.arraycopy(delta, 0, before[0], 0, len);
+                decide.apply(block, delta);
+                int at = (int) seen[0];
+                for (int j = 0; j < len; j++) {
+                    // Dropped elements become +0.0; comparing bits also catches a dropped -0.0.
+                    if (Float.floatToRawIntBits(delta[j]) != Float.floatToRawIntBits(before[0][j])) {
+                        bits.set(at + j);
+                    }
+                }
+                seen[0] += len;
+            };
+        }
+
+        private static Cursor replay(BitSet bits) {
+            long[] seen = {0};
+            return (block, delta) -> {
+                int at = (int) seen[0];
+                int end = at + block.length();
+                for (int b = bits.nextSetBit(at); b >= 0 && b < end; b = bits.nextSetBit(b + 1)) {
+                    delta[b - at] = 0f;
+                }
+                seen[0] = end;
             };
         }
     }

@@ -64,4 +64,42 @@ class DellaKeepTest {
             }
         }
     }
+
+    /**
+     * Remembered DELLA (the L1 pass, then the merge): per slice the first cursor decides and records, the second
+     * replays; both must zero exactly what DELLA zeroes, block after block, signed zeros included, in either slice order.
+     */
+    @Test
+    void aRememberedSelectionReplaysExactlyWhatItDecided() {
+        int m = 64;
+        int block = 4 * m;
+        int sliceLength = 4 * block;
+        Random random = new Random(11);
+        float[] delta = new float[3 * sliceLength];
+        for (int i = 0; i < delta.length; i++) {
+            int pick = random.nextInt(6);
+            delta[i] = pick == 0 ? 0f : pick == 1 ? -0f : (random.nextBoolean() ? 1 : -1) * pick * 0.01f;
+        }
+        CounterRng rng = CounterRng.forTensor(5, "model.layers.1.self_attn.o_proj.weight", "hospital-2");
+        Selection.DellaKeep della = new Selection.DellaKeep(rng, 0.6, 0.05, m, false);
+        float[] expected = delta.clone();
+        della.apply(new Slice(0, 0, expected.length, new float[expected.length], new float[][] {expected}), expected);
+
+        Selection remembered = new Selection.Remembered(della);
+        for (int round = 0; round < 2; round++) { // round 0 records, round 1 replays; slices in a different order
+            for (int slice : round == 0 ? new int[] {0, 1, 2} : new int[] {2, 0, 1}) {
+                Selection.Cursor cursor = remembered.cursor(slice);
+                for (int off = 0; off < sliceLength; off += block) {
+                    int first = slice * sliceLength + off;
+                    float[] d = Arrays.copyOfRange(delta, first, first + block);
+                    cursor.apply(new Slice(slice, first, block, new float[block], new float[][] {d}), d);
+                    for (int j = 0; j < block; j++) {
+                        assertThat(Float.floatToRawIntBits(d[j])).as("round %d element %d", round, first + j)
+                                .isEqualTo(Float.floatToRawIntBits(expected[first + j]));
+                    }
+                }
+            }
+        }
+        assertThat(((Selection.Remembered) remembered).dropped()).as("every slice's bits released").isEmpty();
+    }
 }
