@@ -39,10 +39,35 @@ final class MagnitudeKernel {
         }
     }
 
+    /** How many elements of {@code x[0, length)} have |x| in a bucket below {@code bucket} (upper 16 bits of |x|). */
+    static long countBelow(float[] x, int length, int bucket) {
+        int limit = bucket << 16;
+        int i = FloatCodec.simdEnabled() ? Simd.wholeVectors(length) : 0;
+        long count = i == 0 ? 0 : Simd.countBelow(x, i, limit);
+        for (; i < length; i++) {
+            count += (Float.floatToRawIntBits(x[i]) & 0x7FFFFFFF) < limit ? 1 : 0;
+        }
+        return count;
+    }
+
     static final class Simd {
         private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
         private Simd() {}
+
+        static int wholeVectors(int length) {
+            return length - length % F.length();
+        }
+
+        /** Elements of x[0, end) with |x| bits below {@code limit}; {@code end} is a multiple of the lane count. */
+        static long countBelow(float[] x, int end, int limit) {
+            long count = 0;
+            for (int i = 0; i < end; i += F.length()) {
+                IntVector bits = FloatVector.fromArray(F, x, i).reinterpretAsInts().and(0x7FFFFFFF);
+                count += bits.compare(VectorOperators.LT, limit).trueCount();
+            }
+            return count;
+        }
 
         static int topK(float[] x, int from, int to, int threshold, long[] seen, long tiesKept) {
             int lanes = F.length();

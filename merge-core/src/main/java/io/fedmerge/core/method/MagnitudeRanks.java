@@ -4,15 +4,17 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Exact magnitude thresholds at chosen ascending ranks of |x| over a whole tensor, found in two streaming passes
- * without sorting or copying the tensor.
+ * Exact magnitude thresholds at chosen ascending ranks of |x| over a whole tensor, found in streaming passes without
+ * sorting or copying the tensor.
  *
- * <p>|x| of a finite float has its sign bit clear, so its bits order like the values. Pass A counts elements per
- * upper 16 bits (32,768 buckets); that locates the bucket holding each wanted rank. Pass B collects the lower 16 bits
- * of just the elements in those buckets, per slice, which pins the exact value and how many elements equal it in each
- * slice — what the merge pass needs to break ties by flat index (MERGE_METHODS §2.4) while slices run in parallel.
- * Memory: two dense histograms per slice in flight, and per finished slice a sparse histogram of its threshold-bucket
- * values; never a copy of the tensor.
+ * <p>|x| of a finite float has its sign bit clear, so its bits order like the values, and its upper 16 bits name one
+ * of 32,768 buckets. A sample's bucket histogram guesses the buckets that hold the wanted ranks (candidates). The
+ * counting pass then collects the lower 16 bits of just the elements in candidate buckets, per slice, and counts how
+ * many elements lie below each run of neighbouring candidates (a vector compare, not a histogram): a rank inside a run
+ * is pinned from those alone — its exact value and how many elements equal it in each slice, what the merge pass needs
+ * to break ties by flat index (MERGE_METHODS §2.4) while slices run in parallel. If the sample misled, a full bucket
+ * histogram locates each rank's bucket and a refinement pass collects those. Memory: dense histograms per slice in
+ * flight, and per finished slice a sparse histogram of its collected buckets; never a copy of the tensor.
  */
 final class MagnitudeRanks {
     static final int BUCKETS = 1 << 15;
@@ -40,6 +42,7 @@ final class MagnitudeRanks {
     private final long[] bucketCounts = new long[BUCKETS];
     private final long[] sampleCounts = new long[BUCKETS];
     private int[] candidates = new int[0];
+    private long[] belowRuns = new long[0];
     private int[] refineBuckets;
     private Threshold[] thresholds;
 
@@ -97,16 +100,87 @@ final class MagnitudeRanks {
             }
         }
         candidates = picked.stream().mapToInt(Integer::intValue).toArray();
+        belowRuns = new long[candidateRunStarts().length];
     }
 
-    /** Whether the counting pass already collected every threshold bucket (so no refinement pass is needed). */
-    boolean refinedByCandidates() {
-        for (int b : refineBuckets) {
-            if (java.util.Arrays.binarySearch(candidates, b) < 0) {
+    /**
+     * The first bucket of each run of neighbouring candidates. The counting pass counts, per run, the elements below
+     * it ({@link #countBelow}); with the candidates' own histograms that places every rank that falls inside a run
+     * without counting any other bucket.
+     */
+    int[] candidateRunStarts() {
+        return runStarts(candidates);
+    }
+
+    private static int[] runStarts(int[] sortedBuckets) {
+        int runs = 0;
+        for (int q = 0; q < sortedBuckets.length; q++) {
+            runs += q == 0 || sortedBuckets[q] != sortedBuckets[q - 1] + 1 ? 1 : 0;
+        }
+        int[] starts = new int[runs];
+        for (int q = 0, r = 0; q < sortedBuckets.length; q++) {
+            if (q == 0 || sortedBuckets[q] != sortedBuckets[q - 1] + 1) {
+                starts[r++] = sortedBuckets[q];
+            }
+        }
+        return starts;
+    }
+
+    /** Adds, per run start, how many of {@code x[0, length)} lie in lower buckets (a vector compare, no histogram). */
+    static void countBelow(long[] below, int[] runStarts, float[] x, int length) {
+        for (int r = 0; r < runStarts.length; r++) {
+            below[r] += MagnitudeKernel.countBelow(x, length, runStarts[r]);
+        }
+    }
+
+    /** Folds one slice's {@link #countBelow} counts; integer sums, so the order of slices does not matter. */
+    synchronized void addBelow(long[] below) {
+        for (int r = 0; r < below.length; r++) {
+            belowRuns[r] += below[r];
+        }
+    }
+
+    /**
+     * Pins every wanted rank from the counting pass alone, when each falls inside a run of candidates: the elements
+     * below the run plus the candidates' collected histograms (one per slice, in slice order) locate it exactly.
+     *
+     * @return false when some rank lies outside every run (the sample misled): then a full count and a refinement pass
+     *     ({@link #addCounts}, {@link #endCount}, {@link #collector}, {@link #endRefine}) find them instead
+     */
+    boolean endCountFromCandidates(List<Refinement> partials) {
+        int[] starts = candidateRunStarts();
+        Threshold[] found = new Threshold[ranks.length];
+        for (int r = 0; r < ranks.length; r++) {
+            for (int run = 0; run < starts.length && found[r] == null; run++) {
+                found[r] = pinInRun(r, starts[run], belowRuns[run], partials);
+            }
+            if (found[r] == null) {
                 return false;
             }
         }
+        thresholds = found;
         return true;
+    }
+
+    /** The threshold of rank r if it falls in the run of candidates starting at {@code start}, else null. */
+    private Threshold pinInRun(int r, int start, long belowRun, List<Refinement> partials) {
+        if (ranks[r] < belowRun) {
+            return null;
+        }
+        long below = belowRun;
+        for (int bucket = start; Arrays.binarySearch(candidates, bucket) >= 0; bucket++) {
+            long inBucket = 0;
+            for (Refinement p : partials) {
+                for (int c : p.counts()[p.position(bucket)]) {
+                    inBucket += c;
+                }
+            }
+            if (ranks[r] < below + inBucket) {
+                return pin(r, bucket, below, partials);
+            }
+            below += inBucket;
+        }
+        return null;
     }
 
     int[] refineBuckets() {
@@ -257,6 +331,15 @@ final class MagnitudeRanks {
 
     private Threshold pin(int r, List<Refinement> partials) {
         int bucket = refineBuckets[r];
+        long below = 0;
+        for (int b = 0; b < bucket; b++) {
+            below += bucketCounts[b];
+        }
+        return pin(r, bucket, below, partials);
+    }
+
+    /** Rank r's value inside {@code bucket}, which has {@code below} elements in lower buckets. */
+    private Threshold pin(int r, int bucket, long belowBucket, List<Refinement> partials) {
         long[] low = new long[1 << 16];
         for (Refinement p : partials) {
             int q = p.position(bucket);
@@ -264,10 +347,7 @@ final class MagnitudeRanks {
                 low[p.values()[q][j]] += p.counts()[q][j];
             }
         }
-        long below = 0;
-        for (int b = 0; b < bucket; b++) {
-            below += bucketCounts[b];
-        }
+        long below = belowBucket;
         int value = 0;
         while (below + low[value] <= ranks[r]) {
             below += low[value];

@@ -5,10 +5,17 @@ import java.util.List;
 
 /**
  * Exact magnitude thresholds of one tensor's value series (each contributor's delta, or one quantity derived from all
- * of them), found in as few streaming passes as the data allow: a sample of one slice in {@link #SAMPLE_EVERY} guesses
- * the threshold buckets, the counting pass counts every bucket and at the same time collects the guessed ones, and a
- * refinement pass runs only when some guess missed ({@link MagnitudeRanks} does the counting). The caller says what a
- * block's values are and which ranks it wants; {@link #threshold} answers once {@link #nextPass} has run dry.
+ * of them), found in as few streaming passes as the data allow ({@link MagnitudeRanks} does the counting):
+ * <ol>
+ * <li>a sample of one slice in {@link #SAMPLE_EVERY} builds a histogram of the magnitudes' upper 16 bits and guesses
+ *     the buckets that hold the wanted ranks;</li>
+ * <li>the counting pass collects the low 16 bits of the elements in those candidate buckets and, with one vector
+ *     compare per element, how many lie below each run of candidates — enough to pin every rank that falls inside a
+ *     run, which it nearly always does;</li>
+ * <li>only for a series whose guess missed: a full histogram pass, then a refinement pass over the true buckets.</li>
+ * </ol>
+ * The caller says what a block's values are and which ranks it wants; {@link #threshold} answers once
+ * {@link #nextPass} has run dry.
  */
 final class RankPasses {
     /** The sampling pass reads one slice in this many (always slice 0, so small tensors are read whole). */
@@ -27,7 +34,7 @@ final class RankPasses {
         long[] ranks(int series, long zeros);
     }
 
-    private enum Stage { SAMPLE, COUNT, REFINE, DONE }
+    private enum Stage { SAMPLE, COUNT, FULL_COUNT, REFINE, DONE }
 
     private final long n;
     private final Values values;
@@ -65,6 +72,7 @@ final class RankPasses {
         return switch (next) {
             case SAMPLE -> new Pass(Stage.SAMPLE);
             case COUNT -> new Pass(Stage.COUNT);
+            case FULL_COUNT -> new Pass(Stage.FULL_COUNT);
             case REFINE -> new Pass(Stage.REFINE);
             case DONE -> null;
         };
@@ -84,6 +92,8 @@ final class RankPasses {
     private final class SliceCounts implements SliceAccumulator {
         private final Stage stage;
         private final int[][] buckets;
+        private final long[][] below;
+        private final int[][] runStarts;
         private final long[] zeros;
         private final MagnitudeRanks.Collector[] collectors;
         private final MagnitudeRanks.Refinement[] refinements;
@@ -94,16 +104,33 @@ final class RankPasses {
             this.stage = stage;
             int k = ranks.length;
             this.buckets = new int[k][];
+            this.below = new long[k][];
+            this.runStarts = new int[k][];
             this.zeros = new long[k];
             this.collectors = new MagnitudeRanks.Collector[k];
             this.refinements = new MagnitudeRanks.Refinement[k];
             for (int i = 0; i < k; i++) {
-                if (ranks[i] != null && stage == Stage.COUNT) {
+                if (!reads(i)) {
+                    continue;
+                }
+                if (stage == Stage.COUNT) {
                     collectors[i] = ranks[i].candidateCollector();
-                } else if (ranks[i] != null && stage == Stage.REFINE && !pinned[i]) {
+                    runStarts[i] = ranks[i].candidateRunStarts();
+                    below[i] = new long[runStarts[i].length];
+                } else if (stage == Stage.REFINE) {
                     collectors[i] = ranks[i].collector();
                 }
             }
+        }
+
+        /** Whether this stage reads series i at all: the last two only for series the counting pass left open. */
+        private boolean reads(int i) {
+            return ranks[i] != null && (stage == Stage.SAMPLE || stage == Stage.COUNT || !pinned[i]);
+        }
+
+        /** Whether this stage builds full bucket histograms. */
+        private boolean histograms() {
+            return stage == Stage.SAMPLE || stage == Stage.FULL_COUNT;
         }
 
         @Override
@@ -114,17 +141,21 @@ final class RankPasses {
             }
             seen += len;
             for (int i = 0; i < ranks.length; i++) {
-                boolean counts = ranks[i] != null && stage != Stage.REFINE;
-                if (!counts && collectors[i] == null) {
+                if (!reads(i)) {
                     continue;
                 }
                 float[] x = values.in(block, i, scratch);
-                if (counts) {
+                if (histograms()) {
                     if (buckets[i] == null) { // allocated on first use: a slice the sample skips costs nothing
                         buckets[i] = new int[MagnitudeRanks.COUNT_LANES * MagnitudeRanks.BUCKETS];
                     }
                     MagnitudeRanks.count(buckets[i], x, len);
-                    zeros[i] += countsZeros ? zeros(x, len) : 0;
+                }
+                if (countsZeros && (stage == Stage.SAMPLE || stage == Stage.COUNT)) {
+                    zeros[i] += zeros(x, len);
+                }
+                if (below[i] != null) {
+                    MagnitudeRanks.countBelow(below[i], runStarts[i], x, len);
                 }
                 if (collectors[i] != null) {
                     collectors[i].accept(x, len);
@@ -141,6 +172,9 @@ final class RankPasses {
                     ranks[i].addCounts(buckets[i]);
                 }
                 buckets[i] = null;
+                if (below[i] != null) {
+                    ranks[i].addBelow(below[i]);
+                }
                 if (collectors[i] != null) {
                     refinements[i] = collectors[i].finish();
                     collectors[i] = null;
@@ -179,6 +213,7 @@ final class RankPasses {
             switch (stage) {
                 case SAMPLE -> endSample(slices);
                 case COUNT -> endCount(slices);
+                case FULL_COUNT -> endFullCount();
                 case REFINE -> endRefine(slices);
                 case DONE -> throw new IllegalStateException("no pass after the last");
             }
@@ -208,15 +243,19 @@ final class RankPasses {
                 continue;
             }
             ranks[i].want(targets.ranks(i, zerosOf(i, slices)));
-            ranks[i].endCount();
-            if (ranks[i].refinedByCandidates()) {
-                ranks[i].endRefine(refinementsOf(i, slices));
-                pinned[i] = true;
-            } else {
-                missed = true;
+            pinned[i] = ranks[i].endCountFromCandidates(refinementsOf(i, slices));
+            missed |= !pinned[i];
+        }
+        next = missed ? Stage.FULL_COUNT : Stage.DONE;
+    }
+
+    private void endFullCount() {
+        for (int i = 0; i < ranks.length; i++) {
+            if (ranks[i] != null && !pinned[i]) {
+                ranks[i].endCount();
             }
         }
-        next = missed ? Stage.REFINE : Stage.DONE;
+        next = Stage.REFINE;
     }
 
     private void endRefine(List<SliceCounts> slices) {

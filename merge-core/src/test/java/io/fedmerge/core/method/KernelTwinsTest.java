@@ -85,6 +85,25 @@ class KernelTwinsTest {
     }
 
     @Test
+    void countBelowABucketMatchesAnElementByElementCount() {
+        for (int len : new int[] {0, 1, 15, 16, 17, 257}) {
+            float[] x = new float[len];
+            for (int j = 0; j < len; j++) {
+                x[j] = quantized();
+            }
+            for (float edge : new float[] {0f, 0.25f, 0.5f, 1f, 2f}) {
+                int bucket = (Float.floatToRawIntBits(edge) & 0x7FFFFFFF) >>> 16;
+                long expected = 0;
+                for (float v : x) {
+                    expected += (Float.floatToRawIntBits(v) & 0x7FFFFFFF) >>> 16 < bucket ? 1 : 0;
+                }
+                assertThat(MagnitudeKernel.countBelow(x, len, bucket)).as("len=%d edge=%s", len, edge)
+                        .isEqualTo(expected);
+            }
+        }
+    }
+
+    @Test
     void bucketRangeScanFindsTheSameElementsInOrder() {
         float[] x = new float[203];
         for (int j = 0; j < x.length; j++) {

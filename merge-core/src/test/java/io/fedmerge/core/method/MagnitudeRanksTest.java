@@ -9,26 +9,25 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The two ways MagnitudeRanks pins a threshold: from the candidate buckets the sample guessed (the usual case) and,
- * when the guess misses, from a separate refinement pass. Both must give the value a full sort gives.
+ * The two ways MagnitudeRanks pins a threshold: from the candidate buckets the sample guessed and the counts below
+ * them (the usual case) and, when the guess misses, from a full histogram and a separate refinement pass. Both must
+ * give the value a full sort gives.
  */
 class MagnitudeRanksTest {
     private static final int SLICE = 1_000;
 
     @Test
-    void aSampleThatGuessesRightNeedsNoRefinementPass() {
+    void aSampleThatGuessesRightPinsEveryRankInTheCountingPass() {
         float[] x = values(10_000, 1);
         MagnitudeRanks ranks = new MagnitudeRanks(x.length, 2_500, 9_000);
         ranks.addSample(counts(x, 0, x.length)); // the sample is the whole tensor: the guess cannot miss
         ranks.endSample();
-        List<MagnitudeRanks.Refinement> partials = countingPass(ranks, x);
-        assertThat(ranks.refinedByCandidates()).isTrue();
-        ranks.endRefine(partials);
+        assertThat(ranks.endCountFromCandidates(countingPass(ranks, x))).isTrue();
         assertExact(ranks, x, 2_500, 9_000);
     }
 
     @Test
-    void aSampleThatMissesFallsBackToTheRefinementPass() {
+    void aSampleThatMissesFallsBackToAFullCountAndARefinementPass() {
         float[] x = values(10_000, 2);
         MagnitudeRanks ranks = new MagnitudeRanks(x.length, 2_500, 9_000);
         // a misleading sample: only huge magnitudes, so every candidate bucket lies far above the real thresholds
@@ -36,8 +35,11 @@ class MagnitudeRanksTest {
         Arrays.fill(decoy, 1e30f);
         ranks.addSample(counts(decoy, 0, decoy.length));
         ranks.endSample();
-        countingPass(ranks, x);
-        assertThat(ranks.refinedByCandidates()).as("the forced miss").isFalse();
+        assertThat(ranks.endCountFromCandidates(countingPass(ranks, x))).as("the forced miss").isFalse();
+        for (int at = 0; at < x.length; at += SLICE) {
+            ranks.addCounts(counts(x, at, SLICE));
+        }
+        ranks.endCount();
         List<MagnitudeRanks.Refinement> refined = new ArrayList<>();
         for (int at = 0; at < x.length; at += SLICE) {
             MagnitudeRanks.Collector c = ranks.collector();
@@ -48,17 +50,19 @@ class MagnitudeRanksTest {
         assertExact(ranks, x, 2_500, 9_000);
     }
 
-    /** Counts every slice and collects the candidate buckets as the counting pass does. */
+    /** Counts below the candidate runs and collects the candidate buckets, slice by slice, as the counting pass does. */
     private static List<MagnitudeRanks.Refinement> countingPass(MagnitudeRanks ranks, float[] x) {
         List<MagnitudeRanks.Refinement> partials = new ArrayList<>();
+        int[] starts = ranks.candidateRunStarts();
         for (int at = 0; at < x.length; at += SLICE) {
             float[] slice = Arrays.copyOfRange(x, at, at + SLICE);
-            ranks.addCounts(counts(slice, 0, SLICE));
+            long[] below = new long[starts.length];
+            MagnitudeRanks.countBelow(below, starts, slice, SLICE);
+            ranks.addBelow(below);
             MagnitudeRanks.Collector c = ranks.candidateCollector();
             c.accept(slice, SLICE);
             partials.add(c.finish());
         }
-        ranks.endCount();
         return partials;
     }
 

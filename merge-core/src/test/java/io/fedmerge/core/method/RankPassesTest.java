@@ -36,7 +36,7 @@ class RankPassesTest {
     }
 
     @Test
-    void aSampleThatMissesCostsOneRefinementPassAndStaysExact() {
+    void aSampleThatMissesCostsAFullCountAndARefinementPassAndStaysExact() {
         float[] x = quantised(N, 3);
         for (int j = 0; j < N; j++) {
             if (j / SLICE % RankPasses.SAMPLE_EVERY == 0) {
@@ -46,7 +46,7 @@ class RankPassesTest {
         float[][] series = {x};
         long[][] wanted = {{N / 2}};
         Run run = rank(series, wanted, false);
-        assertThat(run.passes).as("sample, count, refine").isEqualTo(3);
+        assertThat(run.passes).as("sample, count, full count, refine").isEqualTo(4);
         assertExact(run.ranks, series, wanted);
     }
 
