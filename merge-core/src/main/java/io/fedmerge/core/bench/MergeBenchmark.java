@@ -22,6 +22,7 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,17 +36,23 @@ import java.util.concurrent.Future;
  * Merge throughput against the physical limit of the same machine, measured in one run: first a plain copy that
  * reads every input byte (base and fine-tunes) and writes an output of the merged size, then each method on the same
  * inputs. Ratios to the copy are what to compare across machines; absolute MB/s on a shared box are noise.
+ *
+ * <p>With {@code cold}, the limit is the disk instead: the page cache is emptied, every input file is read once in
+ * order (as {@code cat} would), and each method then runs after emptying the cache again; its ratio to that cold read
+ * is what a merge of models larger than memory costs over reading them.
  */
 public final class MergeBenchmark {
     private static final long COPY_CHUNK = 8L << 20;
 
     public record Options(ModelShape shape, int variants, int threads, Path work, List<String> methods,
-            boolean keepModels) {}
+            boolean keepModels, boolean cold) {}
 
-    public record Run(String name, double seconds, double ratioToCopy, long peakRssBytes) {}
+    /** @param ratioToColdRead seconds over the cold read of the inputs; 0 unless the run was cold */
+    public record Run(String name, double seconds, double ratioToCopy, double ratioToColdRead, long peakRssBytes) {}
 
+    /** @param coldReadSeconds reading every input once from an empty page cache; 0 unless the run was cold */
     public record Report(long inputBytes, long outputBytes, int layers, double copySeconds, long copyPeakRssBytes,
-            List<Run> runs) {
+            double coldReadSeconds, List<Run> runs) {
         public double copyMBps() {
             return (inputBytes + outputBytes) / 1e6 / copySeconds;
         }
@@ -75,17 +82,22 @@ public final class MergeBenchmark {
             long copyRss = PeakRss.peakBytes();
             log.printf("copy: %.2f s, %.0f MB/s (read %d MB, wrote %d MB)%n", copySeconds,
                     (bytes[0] + bytes[1]) / 1e6 / copySeconds, bytes[0] / 1_000_000, bytes[1] / 1_000_000);
+            double coldRead = o.cold() ? coldRead(inputs, log) : 0;
             List<Run> runs = new ArrayList<>();
             for (String method : o.methods()) {
-                Run r = merge(method, models, o, copySeconds);
-                log.printf("%-16s %.2f s, ratio to copy %.2f, peak RSS %d MB%n", method, r.seconds(),
-                        r.ratioToCopy(), r.peakRssBytes() / 1_000_000);
+                if (o.cold()) {
+                    PageCache.drop();
+                }
+                Run r = merge(method, models, o, copySeconds, coldRead);
+                log.printf("%-16s %.2f s, ratio to copy %.2f%s, peak RSS %d MB%n", method, r.seconds(),
+                        r.ratioToCopy(), o.cold() ? String.format(", to the cold read %.2f", r.ratioToColdRead()) : "",
+                        r.peakRssBytes() / 1_000_000);
                 runs.add(r);
             }
             if (!o.keepModels()) {
                 FileTrees.deleteRecursively(models);
             }
-            return new Report(bytes[0], bytes[1], o.shape().layers(), copySeconds, copyRss, runs);
+            return new Report(bytes[0], bytes[1], o.shape().layers(), copySeconds, copyRss, coldRead, runs);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -104,7 +116,7 @@ public final class MergeBenchmark {
         }
         long t0 = System.nanoTime();
         for (String method : o.methods()) {
-            merge(method, models, o, 1);
+            merge(method, models, o, 1, 0);
         }
         log.printf("warm-up: every method once on the small preset, %.2f s%n", (System.nanoTime() - t0) / 1e9);
         if (!o.keepModels()) {
@@ -112,7 +124,7 @@ public final class MergeBenchmark {
         }
     }
 
-    private Run merge(String method, Path models, Options o, double copySeconds) throws IOException {
+    private Run merge(String method, Path models, Options o, double copySeconds, double coldRead) throws IOException {
         Files.writeString(models.resolve(method + ".yml"), config(method, o.variants()));
         Path config = models.resolve(method + ".yml");
         Path out = models.resolveSibling("out-" + method);
@@ -127,7 +139,36 @@ public final class MergeBenchmark {
         double seconds = (System.nanoTime() - t0) / 1e9;
         long rss = PeakRss.peakBytes();
         FileTrees.deleteRecursively(out);
-        return new Run(method, seconds, copySeconds / seconds, rss);
+        return new Run(method, seconds, copySeconds / seconds, coldRead > 0 ? seconds / coldRead : 0, rss);
+    }
+
+    /** Empties the page cache and reads every file of the inputs once, in order; returns the seconds it took. */
+    private static double coldRead(List<Path> inputs, java.io.PrintStream log) throws IOException {
+        PageCache.drop();
+        ByteBuffer buf = ByteBuffer.allocateDirect((int) COPY_CHUNK);
+        long bytes = 0;
+        long t0 = System.nanoTime();
+        for (Path dir : inputs) {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.sorted().toList()) {
+                    bytes += readAll(f, buf);
+                }
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        log.printf("cold read: %.2f s for %d MB (%.0f MB/s) after emptying the page cache%n", seconds,
+                bytes / 1_000_000, bytes / 1e6 / seconds);
+        return seconds;
+    }
+
+    private static long readAll(Path file, ByteBuffer buf) throws IOException {
+        long total = 0;
+        try (FileChannel ch = FileChannel.open(file)) {
+            for (int n = 0; n >= 0; n = ch.read(buf.clear())) {
+                total += n;
+            }
+        }
+        return total;
     }
 
     /**

@@ -58,6 +58,10 @@ final class BenchCommand implements Runnable {
                 + " have a mergekit figure (task_arithmetic, ties), beside mergekit's seconds.")
         boolean vsMergekit;
 
+        @Option(names = "--cold", description = "Empty the page cache (needs root) before a cold read of the inputs and"
+                + " before each method, and report each merge's ratio to that read: the cost over the disk's floor.")
+        boolean cold;
+
         @Override
         public Integer call() {
             if (vsMergekit) {
@@ -66,7 +70,7 @@ final class BenchCommand implements Runnable {
             ModelShape shape = ModelShape.preset(preset);
             shape = layers != null ? shape.withLayers(layers) : shape.withSize(sizeGb, DType.BF16);
             MergeBenchmark.Report r = new MergeBenchmark().run(
-                    new MergeBenchmark.Options(shape, variants, threads, work, methods, keep), System.err);
+                    new MergeBenchmark.Options(shape, variants, threads, work, methods, keep, cold), System.err);
             if (json) {
                 ObjectNode o = Json.object();
                 o.put("layers", r.layers());
@@ -76,11 +80,17 @@ final class BenchCommand implements Runnable {
                 o.put("copy_seconds", r.copySeconds());
                 o.put("copy_mb_per_s", r.copyMBps());
                 o.put("copy_peak_rss_bytes", r.copyPeakRssBytes());
+                if (cold) {
+                    o.put("cold_read_seconds", r.coldReadSeconds());
+                }
                 for (MergeBenchmark.Run run : r.runs()) {
                     ObjectNode m = o.withArray("methods").addObject();
                     m.put("method", run.name());
                     m.put("seconds", run.seconds());
                     m.put("ratio_to_copy", run.ratioToCopy());
+                    if (cold) {
+                        m.put("ratio_to_cold_read", run.ratioToColdRead());
+                    }
                     m.put("peak_rss_bytes", run.peakRssBytes());
                 }
                 System.out.println(Json.write(o));
@@ -88,10 +98,14 @@ final class BenchCommand implements Runnable {
                 System.out.printf("%d layers, %d fine-tunes, read %.0f MB + wrote %.0f MB; copy %.2f s (%.0f MB/s)%n",
                         r.layers(), variants, r.inputBytes() / 1e6, r.outputBytes() / 1e6, r.copySeconds(),
                         r.copyMBps());
-                System.out.printf("%-18s %9s %14s %14s%n", "method", "seconds", "ratio to copy", "peak RSS MB");
+                if (cold) {
+                    System.out.printf("cold read of the inputs %.2f s%n", r.coldReadSeconds());
+                }
+                System.out.printf("%-18s %9s %14s %14s %14s%n", "method", "seconds", "ratio to copy",
+                        cold ? "x cold read" : "", "peak RSS MB");
                 for (MergeBenchmark.Run run : r.runs()) {
-                    System.out.printf("%-18s %9.2f %14.2f %14d%n", run.name(), run.seconds(), run.ratioToCopy(),
-                            run.peakRssBytes() / 1_000_000);
+                    System.out.printf("%-18s %9.2f %14.2f %14s %14d%n", run.name(), run.seconds(), run.ratioToCopy(),
+                            cold ? String.format("%.2f", run.ratioToColdRead()) : "", run.peakRssBytes() / 1_000_000);
                 }
             }
             return 0;

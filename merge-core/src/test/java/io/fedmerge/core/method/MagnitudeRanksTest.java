@@ -87,8 +87,8 @@ class MagnitudeRanksTest {
         }
     }
 
-    /** Quantised values, as differences of BF16 weights are: many ties, several per bucket. */
-    private static float[] values(int n, long seed) {
+    /** Quantised values, as differences of BF16 weights are: many ties, several per bucket, some zeros. */
+    static float[] values(int n, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         float[] x = new float[n];
         for (int i = 0; i < n; i++) {

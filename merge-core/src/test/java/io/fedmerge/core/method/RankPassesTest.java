@@ -6,7 +6,6 @@ import io.fedmerge.core.plan.TensorMergeRunner;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
@@ -28,7 +27,7 @@ class RankPassesTest {
 
     @Test
     void aRepresentativeSampleSkipsTheRefinementPass() {
-        float[][] series = {quantised(N, 1), quantised(N, 2)};
+        float[][] series = {MagnitudeRanksTest.values(N, 1), MagnitudeRanksTest.values(N, 2)};
         long[][] wanted = {{1_000, 50_000}, {N - 10}};
         Run run = rank(series, wanted, false);
         assertThat(run.passes).as("sample, count").isEqualTo(2);
@@ -37,7 +36,7 @@ class RankPassesTest {
 
     @Test
     void aSampleThatMissesCostsAFullCountAndARefinementPassAndStaysExact() {
-        float[] x = quantised(N, 3);
+        float[] x = MagnitudeRanksTest.values(N, 3);
         for (int j = 0; j < N; j++) {
             if (j / SLICE % RankPasses.SAMPLE_EVERY == 0) {
                 x[j] *= 1_000; // only the sampled slices hold large values: the guess lands far too high
@@ -52,7 +51,7 @@ class RankPassesTest {
 
     @Test
     void targetsThatDependOnZerosGetTheExactCountAfterCounting() {
-        float[] x = quantised(N, 4);
+        float[] x = MagnitudeRanksTest.values(N, 4);
         long zeros = 0;
         for (float v : x) {
             zeros += v == 0 ? 1 : 0;
@@ -75,7 +74,7 @@ class RankPassesTest {
     void aSeriesThatWantsNothingIsPinnedWithoutThresholds() {
         RankPasses ranks = new RankPasses(N, new boolean[] {true}, (block, i, scratch) -> block.deltas()[i],
                 (i, z) -> new long[0], false);
-        assertThat(drive(ranks, new float[][] {quantised(N, 5)})).isEqualTo(2);
+        assertThat(drive(ranks, new float[][] {MagnitudeRanksTest.values(N, 5)})).isEqualTo(2);
         assertThat(ranks.wanted(0)).isEmpty();
     }
 
@@ -152,15 +151,5 @@ class RankPassesTest {
                 }
             }
         }
-    }
-
-    /** Differences of BF16 weights take few distinct values: many ties, many exact zeros. */
-    private static float[] quantised(int n, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        float[] x = new float[n];
-        for (int j = 0; j < n; j++) {
-            x[j] = (random.nextInt(401) - 200) / 4096f;
-        }
-        return x;
     }
 }

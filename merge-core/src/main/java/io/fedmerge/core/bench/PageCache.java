@@ -1,0 +1,38 @@
+package io.fedmerge.core.bench;
+
+import io.fedmerge.core.FedmergeException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Empties the kernel's page cache (Linux, root), so a timed step reads its inputs from the disk as a merge of models
+ * larger than memory does. Dirty pages are written first ({@code sync}): only clean pages can be dropped.
+ */
+final class PageCache {
+    private static final Path DROP_CACHES = Path.of("/proc/sys/vm/drop_caches");
+
+    private PageCache() {}
+
+    static void drop() {
+        try {
+            Process sync = new ProcessBuilder("sync").inheritIO().start();
+            if (!sync.waitFor(10, TimeUnit.MINUTES) || sync.exitValue() != 0) {
+                throw new FedmergeException("sync failed before dropping the page cache");
+            }
+            Files.writeString(DROP_CACHES, "3");
+        } catch (IOException e) {
+            throw new FedmergeException("--cold empties the page cache before each timed step, which needs root"
+                    + " (it writes 3 to " + DROP_CACHES + "); run the benchmark as root, or without --cold", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FedmergeException("interrupted while dropping the page cache", e);
+        }
+    }
+
+    /** Whether this process may drop the page cache. */
+    static boolean droppable() {
+        return Files.isWritable(DROP_CACHES);
+    }
+}
