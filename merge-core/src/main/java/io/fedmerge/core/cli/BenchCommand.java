@@ -25,6 +25,9 @@ final class BenchCommand implements Runnable {
     @Command(name = "merge", mixinStandardHelpOptions = true,
             description = "Merge throughput of each method as a ratio to a plain read+write copy of the same bytes, and peak RSS.")
     static final class Merge implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
         @Option(names = "--preset", defaultValue = "mistral-7b", description = "Model shapes (default mistral-7b).")
         String preset;
 
@@ -64,6 +67,10 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() {
+            if (vsMergekit && cold) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--cold and --vs-mergekit do not"
+                        + " combine: mergekit's anchors were timed with a warm page cache; run them one at a time");
+            }
             if (vsMergekit) {
                 return headToHead();
             }

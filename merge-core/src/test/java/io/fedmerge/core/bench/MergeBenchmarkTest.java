@@ -2,17 +2,15 @@ package io.fedmerge.core.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fedmerge.core.generate.ModelShape;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import io.fedmerge.core.cli.CliRun;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
-/** The merge benchmark end to end on a tiny model, with the page cache emptied before each timed step. */
+/** `fedmerge bench merge` end to end on a tiny model, with the page cache emptied before each timed step. */
 class MergeBenchmarkTest {
     @TempDir
     Path work;
@@ -20,16 +18,23 @@ class MergeBenchmarkTest {
     @Test
     void aColdRunReportsEachMergeAgainstTheColdReadOfItsInputs() {
         Assumptions.assumeTrue(PageCache.droppable(), "emptying the page cache needs root");
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        MergeBenchmark.Report r = new MergeBenchmark().run(new MergeBenchmark.Options(ModelShape.preset("tiny"), 1, 1,
-                work, List.of("task_arithmetic", "ties"), false, true), new PrintStream(log, true,
-                StandardCharsets.UTF_8));
-        assertThat(r.coldReadSeconds()).isPositive();
-        assertThat(r.runs()).hasSize(2).allSatisfy(run -> {
-            assertThat(run.seconds()).isPositive();
-            assertThat(run.ratioToColdRead()).isEqualTo(run.seconds() / r.coldReadSeconds());
+        CliRun run = CliRun.of("bench", "merge", "--cold", "--preset", "tiny", "--layers", "1", "--variants", "1",
+                "--threads", "1", "--methods", "task_arithmetic,ties", "--work", work.toString(), "--json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode report = JsonMapper.builder().build().readTree(run.out());
+        double coldRead = report.get("cold_read_seconds").asDouble();
+        assertThat(coldRead).isPositive();
+        assertThat(report.get("methods")).hasSize(2).allSatisfy(m -> {
+            assertThat(m.get("seconds").asDouble()).isPositive();
+            assertThat(m.get("ratio_to_cold_read").asDouble()).isEqualTo(m.get("seconds").asDouble() / coldRead);
         });
-        assertThat(log.toString(StandardCharsets.UTF_8)).contains("cold read:", "after emptying the page cache",
-                "to the cold read");
+        assertThat(run.err()).contains("cold read:", "after emptying the page cache", "to the cold read");
+    }
+
+    @Test
+    void coldAndTheMergekitHeadToHeadAreRefusedTogether() {
+        CliRun run = CliRun.of("bench", "merge", "--cold", "--vs-mergekit", "--work", work.toString());
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("--cold and --vs-mergekit do not combine", "warm page cache");
     }
 }
