@@ -67,7 +67,8 @@ class DellaKeepTest {
 
     /**
      * Remembered DELLA (the L1 pass, then the merge): per slice the first cursor decides and records, the second
-     * replays; both must zero exactly what DELLA zeroes, block after block, signed zeros included, in either slice order.
+     * replays; both must zero exactly what DELLA zeroes, block after block, signed zeros included, in any slice
+     * order.
      */
     @Test
     void aRememberedSelectionReplaysExactlyWhatItDecided() {

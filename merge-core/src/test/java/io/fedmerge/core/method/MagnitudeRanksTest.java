@@ -50,7 +50,7 @@ class MagnitudeRanksTest {
         assertExact(ranks, x, 2_500, 9_000);
     }
 
-    /** Counts below the candidate runs and collects the candidate buckets, slice by slice, as the counting pass does. */
+    /** Counts below the candidate runs and collects the candidate buckets per slice, as the counting pass does. */
     private static List<MagnitudeRanks.Refinement> countingPass(MagnitudeRanks ranks, float[] x) {
         List<MagnitudeRanks.Refinement> partials = new ArrayList<>();
         int[] starts = ranks.candidateRunStarts();
