@@ -1,7 +1,7 @@
 package io.fedmerge.core.method;
 
 import io.fedmerge.core.tensor.CounterRng;
-import java.util.BitSet;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -37,7 +37,7 @@ sealed interface Selection {
 
         @Override
         public void apply(Slice block, float[] delta) {
-            java.util.Arrays.fill(delta, 0, block.length(), 0f);
+            Arrays.fill(delta, 0, block.length(), 0f);
         }
     }
 
@@ -107,7 +107,7 @@ sealed interface Selection {
      * (n/8 bytes per tensor at most); the next cursor of that slice replays the bits and releases them. Only for
      * selections that keep or zero an element and never change a kept value.
      */
-    record Remembered(Selection decided, Map<Integer, BitSet> dropped) implements Selection {
+    record Remembered(Selection decided, Map<Integer, DroppedBits> dropped) implements Selection {
 
         Remembered(Selection decided) {
             this(decided, new ConcurrentHashMap<>());
@@ -116,18 +116,23 @@ sealed interface Selection {
             }
         }
 
+        /** One slice's decisions: bit i set when the slice's element i was dropped. */
+        static final class DroppedBits {
+            private long[] words = new long[0];
+        }
+
         @Override
         public Cursor cursor(int slice) {
-            BitSet recorded = dropped.remove(slice);
+            DroppedBits recorded = dropped.remove(slice);
             if (recorded != null) {
                 return replay(recorded);
             }
-            BitSet bits = new BitSet();
+            DroppedBits bits = new DroppedBits();
             dropped.put(slice, bits);
             return record(decided.cursor(slice), bits);
         }
 
-        private static Cursor record(Cursor decide, BitSet bits) {
+        private static Cursor record(Cursor decide, DroppedBits bits) {
             long[] seen = {0};
             float[][] before = {new float[0]};
             return (block, delta) -> {
@@ -138,23 +143,35 @@ sealed interface Selection {
                 System.arraycopy(delta, 0, before[0], 0, len);
                 decide.apply(block, delta);
                 int at = (int) seen[0];
+                int words = (at + len + 63) >>> 6;
+                if (bits.words.length < words) {
+                    bits.words = Arrays.copyOf(bits.words, Math.max(words, 2 * bits.words.length));
+                }
+                long[] w = bits.words;
+                float[] old = before[0];
                 for (int j = 0; j < len; j++) {
-                    // Dropped elements become +0.0; comparing bits also catches a dropped -0.0.
-                    if (Float.floatToRawIntBits(delta[j]) != Float.floatToRawIntBits(before[0][j])) {
-                        bits.set(at + j);
-                    }
+                    // Dropped elements become +0.0, so their bits change (a dropped -0.0 too); kept ones keep theirs.
+                    int changed = Float.floatToRawIntBits(delta[j]) ^ Float.floatToRawIntBits(old[j]);
+                    int i = at + j;
+                    w[i >>> 6] |= (long) ((changed | -changed) >>> 31) << i;
                 }
                 seen[0] += len;
             };
         }
 
-        private static Cursor replay(BitSet bits) {
+        private static Cursor replay(DroppedBits bits) {
             long[] seen = {0};
             return (block, delta) -> {
                 int at = (int) seen[0];
                 int end = at + block.length();
-                for (int b = bits.nextSetBit(at); b >= 0 && b < end; b = bits.nextSetBit(b + 1)) {
-                    delta[b - at] = 0f;
+                long[] w = bits.words;
+                for (int word = at >>> 6; word < w.length && word << 6 < end; word++) {
+                    for (long set = w[word]; set != 0; set &= set - 1) {
+                        int i = (word << 6) + Long.numberOfTrailingZeros(set);
+                        if (i >= at && i < end) {
+                            delta[i - at] = 0f;
+                        }
+                    }
                 }
                 seen[0] = end;
             };
@@ -196,34 +213,32 @@ sealed interface Selection {
             }
         }
 
+        /** A cursor with its own ranking buffers, reused across the slice's blocks (the record is shared). */
         @Override
         public Cursor cursor(int slice) {
-            return this;
+            RowRanks ranks = new RowRanks();
+            int[] rankOf = new int[rowLength];
+            return (block, delta) -> apply(block, delta, ranks, rankOf);
         }
 
         @Override
         public void apply(Slice block, float[] delta) {
+            apply(block, delta, new RowRanks(), new int[rowLength]);
+        }
+
+        private void apply(Slice block, float[] delta, RowRanks ranks, int[] rankOf) {
             if (block.length() % rowLength != 0) {
                 throw new io.fedmerge.core.FedmergeException("della needs whole rows of " + rowLength
                         + " elements per block; this tensor's rows are longer than a slice");
             }
-            long[] keys = new long[rowLength];
-            int[] rankOf = new int[rowLength];
             for (int start = 0; start < block.length(); start += rowLength) {
-                applyRow(block.first() + start, delta, start, keys, rankOf);
+                applyRow(block.first() + start, delta, start, ranks, rankOf);
             }
         }
 
-        private void applyRow(long firstFlat, float[] delta, int start, long[] keys, int[] rankOf) {
+        private void applyRow(long firstFlat, float[] delta, int start, RowRanks ranks, int[] rankOf) {
             int m = rowLength;
-            for (int j = 0; j < m; j++) {
-                // |x| bits (31 bits) above the in-row index: sorting the longs orders by magnitude, then by index.
-                keys[j] = ((long) (Float.floatToRawIntBits(delta[start + j]) & 0x7FFFFFFF) << 32) | j;
-            }
-            java.util.Arrays.sort(keys, 0, m);
-            for (int rank = 0; rank < m; rank++) {
-                rankOf[(int) keys[rank]] = rank;
-            }
+            ranks.rank(delta, start, m, rankOf);
             if (divideByProbability) {
                 for (int j = 0; j < m; j++) {
                     int rank = rankOf[j];
