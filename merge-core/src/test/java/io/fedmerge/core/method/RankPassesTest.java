@@ -29,7 +29,7 @@ class RankPassesTest {
     void aRepresentativeSampleSkipsTheRefinementPass() {
         float[][] series = {MagnitudeRanksTest.values(N, 1), MagnitudeRanksTest.values(N, 2)};
         long[][] wanted = {{1_000, 50_000}, {N - 10}};
-        Run run = rank(series, wanted, false);
+        Run run = rank(series, wanted);
         assertThat(run.passes).as("sample, count").isEqualTo(2);
         assertExact(run.ranks, series, wanted);
     }
@@ -44,7 +44,7 @@ class RankPassesTest {
         }
         float[][] series = {x};
         long[][] wanted = {{N / 2}};
-        Run run = rank(series, wanted, false);
+        Run run = rank(series, wanted);
         assertThat(run.passes).as("sample, count, full count, refine").isEqualTo(4);
         assertExact(run.ranks, series, wanted);
     }
@@ -87,11 +87,11 @@ class RankPassesTest {
 
     private record Run(RankPasses ranks, int passes) {}
 
-    private Run rank(float[][] series, long[][] wanted, boolean zeros) {
+    private Run rank(float[][] series, long[][] wanted) {
         boolean[] ranked = new boolean[series.length];
         Arrays.fill(ranked, true);
         RankPasses ranks = new RankPasses(N, ranked, (block, i, scratch) -> block.deltas()[i], (i, z) -> wanted[i],
-                zeros);
+                false);
         return new Run(ranks, drive(ranks, series));
     }
 
