@@ -22,7 +22,6 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -145,30 +144,12 @@ public final class MergeBenchmark {
     /** Empties the page cache and reads every file of the inputs once, in order; returns the seconds it took. */
     private static double coldRead(List<Path> inputs, java.io.PrintStream log) throws IOException {
         PageCache.drop();
-        ByteBuffer buf = ByteBuffer.allocateDirect((int) COPY_CHUNK);
-        long bytes = 0;
         long t0 = System.nanoTime();
-        for (Path dir : inputs) {
-            try (var files = Files.list(dir)) {
-                for (Path f : files.sorted().toList()) {
-                    bytes += readAll(f, buf);
-                }
-            }
-        }
+        long bytes = PageCache.readAll(inputs);
         double seconds = (System.nanoTime() - t0) / 1e9;
         log.printf("cold read: %.2f s for %d MB (%.0f MB/s) after emptying the page cache%n", seconds,
                 bytes / 1_000_000, bytes / 1e6 / seconds);
         return seconds;
-    }
-
-    private static long readAll(Path file, ByteBuffer buf) throws IOException {
-        long total = 0;
-        try (FileChannel ch = FileChannel.open(file)) {
-            for (int n = 0; n >= 0; n = ch.read(buf.clear())) {
-                total += n;
-            }
-        }
-        return total;
     }
 
     /**

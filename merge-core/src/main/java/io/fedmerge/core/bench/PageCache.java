@@ -2,8 +2,11 @@ package io.fedmerge.core.bench;
 
 import io.fedmerge.core.FedmergeException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,6 +32,27 @@ final class PageCache {
             Thread.currentThread().interrupt();
             throw new FedmergeException("interrupted while dropping the page cache", e);
         }
+    }
+
+    /**
+     * Reads every file directly in each of {@code dirs} once, in name order, as {@code cat} would; returns the bytes
+     * read. After {@link #drop} that is a cold read of the inputs; otherwise it leaves them in the page cache.
+     */
+    static long readAll(List<Path> dirs) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocateDirect(8 << 20);
+        long total = 0;
+        for (Path dir : dirs) {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                    try (FileChannel ch = FileChannel.open(f)) {
+                        for (int n = 0; n >= 0; n = ch.read(buf.clear())) {
+                            total += n;
+                        }
+                    }
+                }
+            }
+        }
+        return total;
     }
 
     /** Whether this process may drop the page cache. */
