@@ -52,11 +52,8 @@ public final class HeadToHead {
                         DType.BF16, CheckpointWriter.DEFAULT_SHARD_BYTES, 0, 2), MergeProgress.NONE);
             }
             // mergekit's anchors were timed with the inputs in the page cache: so is every fedmerge run, the first too
-            List<Path> inputs = new ArrayList<>(List.of(models.resolve("base")));
-            for (int v = 1; v <= FINE_TUNES; v++) {
-                inputs.add(models.resolve("hospital-" + v));
-            }
-            log.printf("warming the page cache: read %d MB of inputs%n", PageCache.readAll(inputs) / 1_000_000);
+            log.printf("warming the page cache: read %d MB of inputs%n",
+                    PageCache.readAll(CheckpointGenerator.modelDirs(models, FINE_TUNES)) / 1_000_000);
             List<Run> runs = new ArrayList<>();
             for (String method : methods) {
                 Path config = Files.writeString(work.resolve(method + ".yml"), config(models, method));

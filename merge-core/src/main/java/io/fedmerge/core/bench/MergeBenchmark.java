@@ -67,11 +67,7 @@ public final class MergeBenchmark {
                 new CheckpointGenerator().generate(models, new CheckpointGenerator.Options(o.shape(), o.variants(),
                         7, DType.BF16, CheckpointWriter.DEFAULT_SHARD_BYTES, 0, o.threads()), MergeProgress.NONE);
             }
-            List<Path> inputs = new ArrayList<>();
-            inputs.add(models.resolve("base"));
-            for (int v = 1; v <= o.variants(); v++) {
-                inputs.add(models.resolve("hospital-" + v));
-            }
+            List<Path> inputs = CheckpointGenerator.modelDirs(models, o.variants());
             warmUp(o, log);
             copy(inputs, o.work().resolve("copy-warmup"), o.threads()); // fills the page cache like the runs see it
             PeakRss.reset();

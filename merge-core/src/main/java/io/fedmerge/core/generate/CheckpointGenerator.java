@@ -39,19 +39,27 @@ public final class CheckpointGenerator {
 
     public record Generated(Path base, List<Path> variants, long bytesPerModel) {}
 
+    /** Where {@link #generate} puts the base and the fine-tunes: {@code outDir/base}, {@code outDir/hospital-1..K}. */
+    public static List<Path> modelDirs(Path outDir, int variants) {
+        List<Path> dirs = new ArrayList<>(List.of(outDir.resolve("base")));
+        for (int v = 1; v <= variants; v++) {
+            dirs.add(outDir.resolve("hospital-" + v));
+        }
+        return dirs;
+    }
+
     public Generated generate(Path outDir, Options o, MergeProgress progress) {
         List<TensorSpec> baseSpecs = o.shape().tensors(o.dtype(), 0);
         List<TensorSpec> variantSpecs = o.shape().tensors(o.dtype(), o.extraVocab());
-        Path basePath = outDir.resolve("base");
+        List<Path> dirs = modelDirs(outDir, o.variants());
+        Path basePath = dirs.getFirst();
+        List<Path> variantPaths = List.copyOf(dirs.subList(1, dirs.size()));
         List<CheckpointWriter> writers = new ArrayList<>();
-        List<Path> variantPaths = new ArrayList<>();
         Map<String, String> meta = Map.of("format", "pt", "fedmerge.generated_seed", String.valueOf(o.seed()));
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, o.threads()));
         try {
             writers.add(new CheckpointWriter(basePath, baseSpecs, o.shardBytes(), meta));
-            for (int v = 0; v < o.variants(); v++) {
-                Path p = outDir.resolve("hospital-" + (v + 1));
-                variantPaths.add(p);
+            for (Path p : variantPaths) {
                 writers.add(new CheckpointWriter(p, variantSpecs, o.shardBytes(), meta));
             }
             long total = baseSpecs.stream().mapToLong(TensorSpec::byteLength).sum();

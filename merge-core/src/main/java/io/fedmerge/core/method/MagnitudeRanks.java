@@ -42,6 +42,7 @@ final class MagnitudeRanks {
     private final long[] bucketCounts = new long[BUCKETS];
     private final long[] sampleCounts = new long[BUCKETS];
     private int[] candidates = new int[0];
+    private int[] candidateRunStarts = new int[0];
     private long[] belowRuns = new long[0];
     private int[] refineBuckets;
     private Threshold[] thresholds;
@@ -100,7 +101,8 @@ final class MagnitudeRanks {
             }
         }
         candidates = picked.stream().mapToInt(Integer::intValue).toArray();
-        belowRuns = new long[candidateRunStarts().length];
+        candidateRunStarts = runStarts(candidates);
+        belowRuns = new long[candidateRunStarts.length];
     }
 
     /**
@@ -109,9 +111,10 @@ final class MagnitudeRanks {
      * without counting any other bucket.
      */
     int[] candidateRunStarts() {
-        return runStarts(candidates);
+        return candidateRunStarts.clone();
     }
 
+    /** The first bucket of each run of neighbours in distinct ascending buckets. */
     private static int[] runStarts(int[] sortedBuckets) {
         int runs = 0;
         for (int q = 0; q < sortedBuckets.length; q++) {
@@ -148,7 +151,7 @@ final class MagnitudeRanks {
      *     ({@link #addCounts}, {@link #endCount}, {@link #collector}, {@link #endRefine}) find them instead
      */
     boolean endCountFromCandidates(List<Refinement> partials) {
-        int[] starts = candidateRunStarts();
+        int[] starts = candidateRunStarts;
         Threshold[] found = new Threshold[ranks.length];
         for (int r = 0; r < ranks.length; r++) {
             for (int run = 0; run < starts.length && found[r] == null; run++) {
@@ -253,19 +256,15 @@ final class MagnitudeRanks {
         /** @param buckets ascending bucket numbers; each run of neighbours shares one dense histogram and one scan */
         Collector(int[] buckets) {
             this.buckets = buckets.clone();
-            int runs = 0;
-            for (int q = 0; q < buckets.length; q++) {
-                runs += q == 0 || buckets[q] != buckets[q - 1] + 1 ? 1 : 0;
-            }
-            runFirst = new int[runs];
-            runSpan = new int[runs];
+            runFirst = runStarts(buckets);
+            runSpan = new int[runFirst.length];
             for (int q = 0, r = -1; q < buckets.length; q++) {
-                if (q == 0 || buckets[q] != buckets[q - 1] + 1) {
-                    runFirst[++r] = buckets[q];
+                if (r + 1 < runFirst.length && buckets[q] == runFirst[r + 1]) {
+                    r++;
                 }
                 runSpan[r]++;
             }
-            dense = new int[runs][];
+            dense = new int[runFirst.length][];
         }
 
         void accept(float[] x, int length) {
