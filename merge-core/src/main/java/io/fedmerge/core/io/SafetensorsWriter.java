@@ -3,14 +3,11 @@ package io.fedmerge.core.io;
 import io.fedmerge.core.tensor.FloatCodec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,18 +19,17 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Writes one safetensors file whose layout is fixed up front: the header goes first, then any thread may write any
- * slice of any tensor at its final position. Positional writes on a {@link FileChannel} are safe from many threads,
- * so workers never wait for each other and the bytes are the same for any thread count.
+ * slice of any tensor at its final position. Positional writes are safe from many threads, so workers never wait for
+ * each other and the bytes are the same for any thread count. Whole file-system blocks bypass the page cache where
+ * the file system allows it ({@link DirectOutputFile}).
  */
 public final class SafetensorsWriter implements AutoCloseable {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final Path path;
-    private final FileChannel channel;
+    private final DirectOutputFile file;
     private final long dataStart;
     private final Map<String, Placed> placed = new LinkedHashMap<>();
-    /** Native scratch per writing thread: vector stores into it are intrinsified, and writes need no extra copy. */
-    private final ThreadLocal<MemorySegment> scratch = new ThreadLocal<>();
 
     private record Placed(TensorSpec spec, long begin) {}
 
@@ -78,12 +74,11 @@ public final class SafetensorsWriter implements AutoCloseable {
         }
         this.dataStart = 8 + padded;
         try {
-            this.channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                    StandardOpenOption.READ);
-            writeFully(head.flip(), 0);
+            this.file = DirectOutputFile.create(path);
+            file.write(head.flip(), 0);
             // Size the file now so a full disk fails here, before hours of merging, on filesystems that allocate.
             if (offset > 0) {
-                writeFully(ByteBuffer.allocate(1), dataStart + offset - 1);
+                file.write(ByteBuffer.allocate(1), dataStart + offset - 1);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + path, e);
@@ -98,30 +93,47 @@ public final class SafetensorsWriter implements AutoCloseable {
     public void write(String tensor, long first, float[] values, int count) {
         Placed p = placed.get(tensor);
         int size = p.spec().dtype().byteSize();
-        int bytes = count * size;
-        MemorySegment buf = scratch.get();
-        if (buf == null || buf.byteSize() < bytes) {
-            buf = Arena.ofAuto().allocate(bytes, 64);
-            scratch.set(buf);
-        }
+        long byteOffset = first * size;
+        requireInside(p, byteOffset, (long) count * size);
+        long position = dataStart + p.begin() + byteOffset;
+        // Encoded straight into the file's staging memory: vector stores into native memory are intrinsified, and
+        // the aligned middle then goes to disk without another copy.
+        MemorySegment buf = file.staging(position, count * size);
         FloatCodec.encode(values, 0, count, p.spec().dtype(), buf);
-        writeRaw(tensor, first * size, buf.asSlice(0, bytes).asByteBuffer());
+        try {
+            file.write(buf, position);
+        } catch (IOException e) {
+            throw writeFailed(tensor, e);
+        }
+        countWritten(buf.byteSize());
     }
 
     /** Writes raw little-endian tensor bytes at byte {@code byteOffset} of the tensor. */
     public void writeRaw(String tensor, long byteOffset, ByteBuffer bytes) {
         Placed p = placed.get(tensor);
-        if (byteOffset + bytes.remaining() > p.spec().byteLength()) {
-            throw new IndexOutOfBoundsException("write past the end of tensor " + tensor);
-        }
         int n = bytes.remaining();
+        requireInside(p, byteOffset, n);
         try {
-            writeFully(bytes, dataStart + p.begin() + byteOffset);
+            file.write(bytes, dataStart + p.begin() + byteOffset);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + tensor + " to " + path
-                    + " (disk full? free space or choose another output directory)", e);
+            throw writeFailed(tensor, e);
         }
-        if (unflushed.addAndGet(n) >= FLUSH_EVERY_BYTES) {
+        countWritten(n);
+    }
+
+    private static void requireInside(Placed p, long byteOffset, long bytes) {
+        if (byteOffset < 0 || byteOffset + bytes > p.spec().byteLength()) {
+            throw new IndexOutOfBoundsException("write past the end of tensor " + p.spec().name());
+        }
+    }
+
+    private UncheckedIOException writeFailed(String tensor, IOException e) {
+        return new UncheckedIOException("cannot write " + tensor + " to " + path
+                + " (disk full? free space or choose another output directory)", e);
+    }
+
+    private void countWritten(long bytes) {
+        if (unflushed.addAndGet(bytes) >= FLUSH_EVERY_BYTES) {
             flushInBackground();
         }
     }
@@ -134,7 +146,7 @@ public final class SafetensorsWriter implements AutoCloseable {
         }
         Thread flush = Thread.ofPlatform().daemon().name("flush-" + path.getFileName()).unstarted(() -> {
             try {
-                channel.force(false);
+                file.force(false);
             } catch (IOException e) {
                 flushFailure.compareAndSet(null, e);
             }
@@ -145,13 +157,6 @@ public final class SafetensorsWriter implements AutoCloseable {
         }
     }
 
-    private void writeFully(ByteBuffer buf, long position) throws IOException {
-        long pos = position;
-        while (buf.hasRemaining()) {
-            pos += channel.write(buf, pos);
-        }
-    }
-
     /** Forces the bytes to disk; call before publishing the file under its final name. */
     public void sync() {
         try {
@@ -159,7 +164,7 @@ public final class SafetensorsWriter implements AutoCloseable {
             if (flushFailure.get() != null) {
                 throw flushFailure.get();
             }
-            channel.force(true);
+            file.force(true);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot sync " + path, e);
         }
@@ -182,7 +187,7 @@ public final class SafetensorsWriter implements AutoCloseable {
     public void close() {
         try {
             awaitFlush(); // a background flush must not outlive the channel it forces
-            channel.close();
+            file.close();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot close " + path, e);
         }
