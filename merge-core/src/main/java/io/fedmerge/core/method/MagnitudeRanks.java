@@ -34,8 +34,15 @@ final class MagnitudeRanks {
         }
     }
 
-    /** Buckets either side of the sampled estimate that the counting pass refines too. */
-    private static final int CANDIDATE_SPREAD = 2;
+    /**
+     * How far the candidates reach either side of a rank's estimate, in standard deviations of its position in the
+     * sample: the sample is of whole blocks, whose values may be alike, so further than a random sample would need.
+     */
+    private static final double CANDIDATE_SIGMAS = 6;
+    /** Buckets added beyond that reach on each side (a margin for the buckets' coarse edges). */
+    private static final int CANDIDATE_SPREAD = 1;
+    /** At most this many buckets either side of the estimate: beyond it a miss (two more passes) is cheaper. */
+    private static final int MAX_CANDIDATE_REACH = 16;
 
     private long[] ranks;
     private final long n;
@@ -85,24 +92,35 @@ final class MagnitudeRanks {
         }
         java.util.TreeSet<Integer> picked = new java.util.TreeSet<>();
         for (long rank : ranks) {
-            long target = (long) ((double) rank / Math.max(1, n) * sampled);
-            long cumulative = 0;
-            int estimate = BUCKETS - 1;
-            for (int b = 0; b < BUCKETS; b++) {
-                cumulative += sampleCounts[b];
-                if (target < cumulative) {
-                    estimate = b;
-                    break;
-                }
-            }
-            for (int b = Math.max(0, estimate - CANDIDATE_SPREAD); b <= Math.min(BUCKETS - 1,
-                    estimate + CANDIDATE_SPREAD); b++) {
+            // The rank's position in the sample is binomial around p * sampled: take the buckets that hold it
+            // within CANDIDATE_SIGMAS standard deviations.
+            double p = Math.min(1, (double) rank / Math.max(1, n));
+            double center = p * sampled;
+            double reach = CANDIDATE_SIGMAS * Math.sqrt(p * (1 - p) * sampled) + 1;
+            int estimate = sampleBucketAt(center);
+            int from = Math.max(sampleBucketAt(center - reach) - CANDIDATE_SPREAD, estimate - MAX_CANDIDATE_REACH);
+            int to = Math.min(sampleBucketAt(center + reach) + CANDIDATE_SPREAD, estimate + MAX_CANDIDATE_REACH);
+            for (int b = Math.max(0, from); b <= Math.min(BUCKETS - 1, to); b++) {
                 picked.add(b);
             }
         }
         candidates = picked.stream().mapToInt(Integer::intValue).toArray();
         candidateRunStarts = runStarts(candidates);
         belowRuns = new long[candidateRunStarts.length];
+    }
+
+    /** The bucket of the sampled element at (0-based, ascending) position {@code position}, clamped to the sample. */
+    private int sampleBucketAt(double position) {
+        long cumulative = 0;
+        int last = BUCKETS - 1;
+        for (int b = 0; b < BUCKETS; b++) {
+            cumulative += sampleCounts[b];
+            if (position < cumulative) {
+                return b;
+            }
+            last = sampleCounts[b] > 0 ? b : last;
+        }
+        return last;
     }
 
     /**

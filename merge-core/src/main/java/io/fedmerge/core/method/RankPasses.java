@@ -18,7 +18,10 @@ import java.util.List;
  * {@link #nextPass} has run dry.
  */
 final class RankPasses {
-    /** The sampling pass reads one slice in this many (always slice 0, so small tensors are read whole). */
+    /**
+     * The sampling pass reads one block in this many of every slice (always a slice's first, so a tensor of one block
+     * is read whole).
+     */
     static final int SAMPLE_EVERY = 8;
 
     /** A series' values in one block: an array of the block already, or computed into {@code scratch}. */
@@ -146,7 +149,7 @@ final class RankPasses {
                 }
                 float[] x = values.in(block, i, scratch);
                 if (histograms()) {
-                    if (buckets[i] == null) { // allocated on first use: a slice the sample skips costs nothing
+                    if (buckets[i] == null) { // allocated on first use
                         buckets[i] = new int[MagnitudeRanks.COUNT_LANES * MagnitudeRanks.BUCKETS];
                     }
                     MagnitudeRanks.count(buckets[i], x, len);
@@ -204,8 +207,8 @@ final class RankPasses {
         }
 
         @Override
-        public boolean visits(int slice) {
-            return stage != Stage.SAMPLE || slice % SAMPLE_EVERY == 0;
+        public int blockStride() {
+            return stage == Stage.SAMPLE ? SAMPLE_EVERY : 1;
         }
 
         @Override

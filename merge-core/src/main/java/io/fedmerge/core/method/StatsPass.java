@@ -15,11 +15,11 @@ public interface StatsPass<A extends SliceAccumulator> {
     A accumulator(int slice);
 
     /**
-     * Whether this pass reads the slice at all (a sampling pass may read only some); an unvisited slice's accumulator
-     * sees no block.
+     * The pass reads one block in this many of every slice: the first, then every n-th (1: all of them). A sampling
+     * pass spreads its sample over the whole tensor this way, and since every slice takes part it runs on all threads.
      */
-    default boolean visits(int slice) {
-        return true;
+    default int blockStride() {
+        return 1;
     }
 
     void end(List<A> slices);

@@ -97,7 +97,7 @@ public final class TensorMergeRunner {
             BlockMerger merger = merge.merger(s);
             long first = (long) s * sliceLength;
             int length = (int) Math.min(sliceLength, elements - first);
-            forEachBlock(s, sliceLength, blockLength, elements, contributors, reader, (block, offset) -> {
+            forEachBlock(s, sliceLength, blockLength, 1, elements, contributors, reader, (block, offset) -> {
                 Buffers b = buffers.get();
                 merger.merge(block, b.block());
                 System.arraycopy(b.block(), 0, b.out(), offset, block.length());
@@ -126,10 +126,8 @@ public final class TensorMergeRunner {
             long elements, int contributors, SliceReader reader) {
         List<A> stats = runAll(slices, s -> {
             A acc = pass.accumulator(s);
-            if (pass.visits(s)) {
-                forEachBlock(s, sliceLength, blockLength, elements, contributors, reader,
-                        (block, offset) -> acc.accept(block));
-            }
+            forEachBlock(s, sliceLength, blockLength, pass.blockStride(), elements, contributors, reader,
+                    (block, offset) -> acc.accept(block));
             acc.finish();
             return acc;
         });
@@ -140,14 +138,14 @@ public final class TensorMergeRunner {
         void run(Slice block, int offsetInSlice);
     }
 
-    private void forEachBlock(int slice, int sliceLength, int blockLength, long elements, int contributors,
-            SliceReader reader, BlockTask task) {
+    private void forEachBlock(int slice, int sliceLength, int blockLength, int blockStride, long elements,
+            int contributors, SliceReader reader, BlockTask task) {
         Buffers b = buffers(sliceLength, blockLength, contributors);
         long first = (long) slice * sliceLength;
         int length = (int) Math.min(sliceLength, elements - first);
         try (Arena arena = Arena.ofConfined()) {
             SliceInput input = reader.open(first, length, arena);
-            for (int offset = 0; offset < length; offset += blockLength) {
+            for (int offset = 0; offset < length; offset += blockLength * blockStride) {
                 int len = Math.min(blockLength, length - offset);
                 input.read(offset, len, b.base(), b.deltas());
                 task.run(new Slice(slice, first + offset, len, b.base(), b.deltas()), offset);

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 class RankPassesTest {
     private static final int N = 64 * 1_024;
     private static final int SLICE = 1_024;
+    private static final int BLOCK = 64;
     private final ExecutorService pool = Executors.newFixedThreadPool(2);
 
     @AfterEach
@@ -38,8 +39,8 @@ class RankPassesTest {
     void aSampleThatMissesCostsAFullCountAndARefinementPassAndStaysExact() {
         float[] x = MagnitudeRanksTest.values(N, 3);
         for (int j = 0; j < N; j++) {
-            if (j / SLICE % RankPasses.SAMPLE_EVERY == 0) {
-                x[j] *= 1_000; // only the sampled slices hold large values: the guess lands far too high
+            if (j % SLICE / BLOCK % RankPasses.SAMPLE_EVERY == 0) {
+                x[j] *= 1_000; // only the sampled blocks hold large values: the guess lands far too high
             }
         }
         float[][] series = {x};
@@ -112,7 +113,7 @@ class RankPassesTest {
             }
         };
         float[] base = new float[N];
-        new TensorMergeRunner(pool, SLICE, SLICE / 4).run(merge, N, 0, series.length,
+        new TensorMergeRunner(pool, SLICE, BLOCK).run(merge, N, 0, series.length,
                 (first, length, arena) -> (offset, len, b, d) -> {
                     System.arraycopy(base, (int) first + offset, b, 0, len);
                     for (int i = 0; i < series.length; i++) {
