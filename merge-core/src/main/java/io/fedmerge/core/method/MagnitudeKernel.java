@@ -50,13 +50,68 @@ final class MagnitudeKernel {
         return count;
     }
 
+    /** How many of {@code h[from, from + length)} are not zero. */
+    static int nonZeros(int[] h, int from, int length) {
+        int i = FloatCodec.simdEnabled() ? Simd.wholeIntVectors(length) : 0;
+        int count = i == 0 ? 0 : Simd.nonZeros(h, from, i);
+        for (; i < length; i++) {
+            count += h[from + i] == 0 ? 0 : 1;
+        }
+        return count;
+    }
+
+    /**
+     * Writes the offsets (from {@code from}) and values of the non-zero entries of {@code h[from, from + length)}, in
+     * order, into {@code offsets} and {@code values}: a sparse copy of a mostly empty histogram, skipping whole
+     * vectors of zeros at once.
+     */
+    static void compactNonZeros(int[] h, int from, int length, int[] offsets, int[] values) {
+        int i = FloatCodec.simdEnabled() ? Simd.wholeIntVectors(length) : 0;
+        int j = i == 0 ? 0 : Simd.compactNonZeros(h, from, i, offsets, values);
+        for (; i < length; i++) {
+            if (h[from + i] != 0) {
+                offsets[j] = i;
+                values[j++] = h[from + i];
+            }
+        }
+    }
+
     static final class Simd {
+        private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+
         private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
 
         private Simd() {}
 
         static int wholeVectors(int length) {
             return length - length % F.length();
+        }
+
+        static int wholeIntVectors(int length) {
+            return length - length % I.length();
+        }
+
+        /** Non-zero entries of h[from, from + end); {@code end} is a multiple of the lane count. */
+        static int nonZeros(int[] h, int from, int end) {
+            int count = 0;
+            for (int i = 0; i < end; i += I.length()) {
+                count += IntVector.fromArray(I, h, from + i).compare(VectorOperators.NE, 0).trueCount();
+            }
+            return count;
+        }
+
+        static int compactNonZeros(int[] h, int from, int end, int[] offsets, int[] values) {
+            int j = 0;
+            for (int i = 0; i < end; i += I.length()) {
+                long set = IntVector.fromArray(I, h, from + i).compare(VectorOperators.NE, 0).toLong();
+                while (set != 0) {
+                    int lane = Long.numberOfTrailingZeros(set);
+                    offsets[j] = i + lane;
+                    values[j++] = h[from + i + lane];
+                    set &= set - 1;
+                }
+            }
+            return j;
         }
 
         /** Elements of x[0, end) with |x| bits below {@code limit}; {@code end} is a multiple of the lane count. */

@@ -302,17 +302,11 @@ final class MagnitudeRanks {
                 int r = runOf(buckets[q]);
                 int[] h = dense[r];
                 int base = (buckets[q] - runFirst[r]) << 16;
-                int distinct = 0;
-                for (int v = 0; h != null && v < 1 << 16; v++) {
-                    distinct += h[base + v] == 0 ? 0 : 1;
-                }
+                int distinct = h == null ? 0 : MagnitudeKernel.nonZeros(h, base, 1 << 16);
                 values[q] = new int[distinct];
                 counts[q] = new int[distinct];
-                for (int v = 0, j = 0; h != null && v < 1 << 16; v++) {
-                    if (h[base + v] != 0) {
-                        values[q][j] = v;
-                        counts[q][j++] = h[base + v];
-                    }
+                if (distinct > 0) {
+                    MagnitudeKernel.compactNonZeros(h, base, 1 << 16, values[q], counts[q]);
                 }
             }
             java.util.Arrays.fill(dense, null);

@@ -131,4 +131,30 @@ class KernelTwinsTest {
             assertThat(simd).as("span %d", span).isNotEmpty().containsExactlyElementsOf(scalar);
         }
     }
+
+    @Test
+    void sparseCopyOfAHistogramFindsEveryNonZeroInOrder() {
+        int[] h = new int[3 + 1_000 + 5];
+        for (int j = 0; j < h.length; j++) {
+            h[j] = rnd.nextInt(10) == 0 ? rnd.nextInt(1, 50) : 0;
+        }
+        h[3] = 7; // the first and last entries of the range, which need not start or end on a vector
+        h[3 + 999] = 9;
+        for (int length : new int[] {0, 1, 7, 8, 9, 1_000}) {
+            List<Integer> offsets = new ArrayList<>();
+            List<Integer> values = new ArrayList<>();
+            for (int i = 0; i < length; i++) {
+                if (h[3 + i] != 0) {
+                    offsets.add(i);
+                    values.add(h[3 + i]);
+                }
+            }
+            int distinct = MagnitudeKernel.nonZeros(h, 3, length);
+            int[] gotOffsets = new int[distinct];
+            int[] gotValues = new int[distinct];
+            MagnitudeKernel.compactNonZeros(h, 3, length, gotOffsets, gotValues);
+            assertThat(gotOffsets).as("length %d", length).containsExactly(offsets.stream().mapToInt(v -> v).toArray());
+            assertThat(gotValues).as("length %d", length).containsExactly(values.stream().mapToInt(v -> v).toArray());
+        }
+    }
 }
