@@ -11,4 +11,14 @@ public record MappedElements(MemorySegment segment, DType dtype) {
     public void decode(int offset, int count, float[] dst) {
         FloatCodec.decode(segment, (long) offset * dtype.byteSize(), dtype, dst, 0, count);
     }
+
+    /** {@link #decode}, returning whether every value is finite (checked in the same pass). */
+    public boolean decodeFinite(int offset, int count, float[] dst) {
+        return FloatCodec.decodeFinite(segment, (long) offset * dtype.byteSize(), dtype, dst, count);
+    }
+
+    /** {@code dst = decoded - minus} for elements [offset, offset + count), returning whether all are finite. */
+    public boolean decodeMinusFinite(int offset, int count, float[] minus, float[] dst) {
+        return FloatCodec.decodeMinusFinite(segment, (long) offset * dtype.byteSize(), dtype, minus, dst, count);
+    }
 }

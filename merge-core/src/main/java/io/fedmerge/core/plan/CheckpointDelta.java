@@ -25,10 +25,15 @@ public final class CheckpointDelta implements DeltaSource {
     @Override
     public Mapped map(String tensor, long first, int length, Arena arena) {
         MappedElements theta = finetuned.mapElements(tensor, first, length, arena);
-        return (offset, len, base, dst) -> {
-            theta.decode(offset, len, dst);
-            for (int i = 0; i < len; i++) {
-                dst[i] -= base[i];
+        return new Mapped() {
+            @Override
+            public void read(int offset, int len, float[] base, float[] dst) {
+                theta.decodeMinusFinite(offset, len, base, dst);
+            }
+
+            @Override
+            public boolean readFinite(int offset, int len, float[] base, float[] dst) {
+                return theta.decodeMinusFinite(offset, len, base, dst);
             }
         };
     }

@@ -1,5 +1,6 @@
 package io.fedmerge.core.plan;
 
+import io.fedmerge.core.tensor.FloatCodec;
 import java.lang.foreign.Arena;
 
 /** One contributor's task vector, read slice by slice and block by block. */
@@ -18,6 +19,12 @@ public interface DeltaSource extends AutoCloseable {
          * the base values of the same elements (sources that store full weights subtract them).
          */
         void read(int offset, int length, float[] base, float[] dst);
+
+        /** {@link #read}, returning whether every Δ is finite (sources that can check as they read override it). */
+        default boolean readFinite(int offset, int length, float[] base, float[] dst) {
+            read(offset, length, base, dst);
+            return FloatCodec.firstNonFinite(dst, length) < 0;
+        }
     }
 
     @Override

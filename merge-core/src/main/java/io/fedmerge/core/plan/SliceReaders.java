@@ -18,11 +18,14 @@ final class SliceReaders {
                 deltas[i] = sources.get(i).map(tensor, first, length, arena);
             }
             return (offset, len, baseOut, deltaOut) -> {
-                b.decode(offset, len, baseOut);
-                NonFiniteValueException.requireFinite(baseOut, len, baseLabel, tensor, first + offset);
+                // Checked as decoded; only a block with a bad value is scanned again, to name the element.
+                if (!b.decodeFinite(offset, len, baseOut)) {
+                    NonFiniteValueException.requireFinite(baseOut, len, baseLabel, tensor, first + offset);
+                }
                 for (int i = 0; i < deltas.length; i++) {
-                    deltas[i].read(offset, len, baseOut, deltaOut[i]);
-                    NonFiniteValueException.requireFinite(deltaOut[i], len, labels[i], tensor, first + offset);
+                    if (!deltas[i].readFinite(offset, len, baseOut, deltaOut[i])) {
+                        NonFiniteValueException.requireFinite(deltaOut[i], len, labels[i], tensor, first + offset);
+                    }
                 }
             };
         };

@@ -54,6 +54,37 @@ public final class FloatCodec {
         }
     }
 
+    /** {@link #decode} into {@code dst[0, count)}, returning whether every decoded value is finite. */
+    public static boolean decodeFinite(MemorySegment src, long byteOffset, DType dtype, float[] dst, int count) {
+        if (dtype != DType.BF16 || !SIMD) {
+            decode(src, byteOffset, dtype, dst, 0, count);
+            return firstNonFinite(dst, count) < 0;
+        }
+        int done = SimdCodec.wholeVectors(count);
+        boolean finite = SimdCodec.decodeBf16Finite(src, byteOffset, dst, done);
+        decode(src, byteOffset + 2L * done, dtype, dst, done, count - done);
+        return finite && firstNonFinite(dst, done, count) < 0;
+    }
+
+    /**
+     * {@code dst[i] = decoded[i] - minus[i]} for {@code i < count}, returning whether every difference is finite (a
+     * NaN or infinite decoded value makes its difference so too; so does an overflowing subtraction).
+     */
+    public static boolean decodeMinusFinite(MemorySegment src, long byteOffset, DType dtype, float[] minus,
+            float[] dst, int count) {
+        int done = 0;
+        boolean finite = true;
+        if (dtype == DType.BF16 && SIMD) {
+            done = SimdCodec.wholeVectors(count);
+            finite = SimdCodec.decodeBf16MinusFinite(src, byteOffset, minus, dst, done);
+        }
+        decode(src, byteOffset + (long) done * dtype.byteSize(), dtype, dst, done, count - done);
+        for (int i = done; i < count; i++) {
+            dst[i] -= minus[i];
+        }
+        return finite && firstNonFinite(dst, done, count) < 0;
+    }
+
     /** Encodes {@code count} floats into {@code dst} (little-endian {@code dtype}) starting at byte 0. */
     public static void encode(float[] src, int srcIndex, int count, DType dtype, MemorySegment dst) {
         switch (dtype) {
@@ -77,7 +108,11 @@ public final class FloatCodec {
         if (SIMD && !SimdCodec.anyNonFinite(values, count)) {
             return -1;
         }
-        for (int i = 0; i < count; i++) {
+        return firstNonFinite(values, 0, count);
+    }
+
+    private static int firstNonFinite(float[] values, int from, int to) {
+        for (int i = from; i < to; i++) {
             // Exponent all ones means Inf or NaN; checking bits avoids two comparisons per element.
             if ((Float.floatToRawIntBits(values[i]) & 0x7F800000) == 0x7F800000) {
                 return i;

@@ -35,6 +35,46 @@ final class SimdCodec {
         return i;
     }
 
+    static int wholeVectors(int count) {
+        return count - count % F.length();
+    }
+
+    /**
+     * {@link #decodeBf16} of the first {@link #wholeVectors} elements that also says whether all of them are finite,
+     * in the same pass (a separate check would read the block again).
+     */
+    static boolean decodeBf16Finite(MemorySegment src, long byteOffset, float[] dst, int count) {
+        IntVector acc = IntVector.zero(I);
+        for (int i = 0; i < count; i += F.length()) {
+            ShortVector s = ShortVector.fromMemorySegment(S, src, byteOffset + 2L * i, LE);
+            IntVector bits = ((IntVector) s.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16);
+            bits.reinterpretAsFloats().intoArray(dst, i);
+            acc = acc.or(nonFiniteSign(bits));
+        }
+        return !acc.compare(VectorOperators.LT, 0).anyTrue();
+    }
+
+    /**
+     * The first {@link #wholeVectors} elements of {@code dst = decoded - minus} (one IEEE subtraction each, as the
+     * scalar loop does), and whether every difference is finite.
+     */
+    static boolean decodeBf16MinusFinite(MemorySegment src, long byteOffset, float[] minus, float[] dst, int count) {
+        IntVector acc = IntVector.zero(I);
+        for (int i = 0; i < count; i += F.length()) {
+            ShortVector s = ShortVector.fromMemorySegment(S, src, byteOffset + 2L * i, LE);
+            IntVector bits = ((IntVector) s.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16);
+            FloatVector d = bits.reinterpretAsFloats().sub(FloatVector.fromArray(F, minus, i));
+            d.intoArray(dst, i);
+            acc = acc.or(nonFiniteSign(d.reinterpretAsInts()));
+        }
+        return !acc.compare(VectorOperators.LT, 0).anyTrue();
+    }
+
+    /** Negative exactly in the lanes holding NaN or an infinity: an all-ones exponent plus one step sets the sign. */
+    private static IntVector nonFiniteSign(IntVector bits) {
+        return bits.and(0x7F800000).add(0x00800000);
+    }
+
     static int encodeBf16(float[] src, int srcIndex, int count, MemorySegment dst) {
         int lanes = F.length();
         int i = 0;
@@ -59,8 +99,7 @@ final class SimdCodec {
         int i = 0;
         for (; i + lanes <= count; i += lanes) {
             IntVector bits = FloatVector.fromArray(F, values, i).reinterpretAsInts();
-            // Exponent all ones (Inf/NaN) plus one exponent step overflows into the sign bit.
-            acc = acc.or(bits.and(0x7F800000).add(0x00800000));
+            acc = acc.or(nonFiniteSign(bits));
         }
         boolean bad = acc.compare(VectorOperators.LT, 0).anyTrue();
         for (; i < count && !bad; i++) {

@@ -79,6 +79,64 @@ class SimdCodecTest {
         }
     }
 
+    /**
+     * The fused decode-and-check (and decode-minus-and-check) paths: the same bits as decoding then subtracting
+     * element by element, and "finite" exactly when no value (or difference, which may overflow) is NaN or infinite,
+     * wherever the bad value sits: in the vector part or in the scalar tail.
+     */
+    @Test
+    void fusedDecodeChecksMatchDecodingThenScanning() {
+        SplittableRandom rnd = new SplittableRandom(4);
+        short[] bad = {(short) 0x7F80, (short) 0xFF80, (short) 0x7FC1}; // +Inf, -Inf, NaN
+        try (Arena arena = Arena.ofConfined()) {
+            for (int len : new int[] {0, 1, 15, 16, 17, 100}) {
+                MemorySegment seg = arena.allocate(2L * len + 2);
+                float[] minus = new float[len];
+                for (int at = -1; at < len; at += 5) {
+                    for (int i = 0; i < len; i++) {
+                        seg.set(I16, 2L * i, Bf16.fromFloat((float) rnd.nextGaussian()));
+                        minus[i] = (float) rnd.nextGaussian();
+                    }
+                    if (at >= 0) {
+                        seg.set(I16, 2L * at, bad[at % bad.length]);
+                    }
+                    assertFused(seg, minus, len, at < 0);
+                }
+                if (len > 0) { // finite inputs whose difference overflows to -Inf
+                    seg.set(I16, 2L * (len - 1), Bf16.fromFloat(-Float.MAX_VALUE));
+                    minus[len - 1] = Float.MAX_VALUE;
+                    assertFused(seg, minus, len, false);
+                }
+            }
+        }
+    }
+
+    private static void assertFused(MemorySegment seg, float[] minus, int len, boolean finite) {
+        float[] decoded = new float[len];
+        float[] expected = new float[len];
+        FloatCodec.decode(seg, 0, DType.BF16, decoded, 0, len);
+        for (int i = 0; i < len; i++) {
+            expected[i] = decoded[i] - minus[i];
+        }
+        float[] gotDecoded = new float[len];
+        float[] gotDifference = new float[len];
+        boolean decodedFinite = FloatCodec.decodeFinite(seg, 0, DType.BF16, gotDecoded, len);
+        boolean differenceFinite = FloatCodec.decodeMinusFinite(seg, 0, DType.BF16, minus, gotDifference, len);
+        assertThat(bits(gotDecoded)).isEqualTo(bits(decoded));
+        assertThat(bits(gotDifference)).isEqualTo(bits(expected));
+        assertThat(decodedFinite).as("decoded finite, len %d", len)
+                .isEqualTo(FloatCodec.firstNonFinite(decoded, len) < 0);
+        assertThat(differenceFinite).as("difference finite, len %d", len).isEqualTo(finite);
+    }
+
+    private static int[] bits(float[] values) {
+        int[] out = new int[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = Float.floatToRawIntBits(values[i]);
+        }
+        return out;
+    }
+
     @Test
     void simdIsOnInTests() {
         assertThat(FloatCodec.simdEnabled()).isTrue();
