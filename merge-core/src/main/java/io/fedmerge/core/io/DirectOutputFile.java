@@ -32,8 +32,6 @@ final class DirectOutputFile implements AutoCloseable {
     /** Cleared for good when a direct write fails. */
     private volatile boolean directUsable;
     private final int block;
-    /** Per-thread native staging memory, block-aligned, so a write's middle can go to disk without another copy. */
-    private final ThreadLocal<MemorySegment> staging = new ThreadLocal<>();
 
     private DirectOutputFile(FileChannel cached, FileChannel direct, int block) {
         this.cached = cached;
@@ -64,26 +62,30 @@ final class DirectOutputFile implements AutoCloseable {
         return directUsable;
     }
 
-    /**
-     * This thread's staging memory for {@code bytes} bytes that will be written at file {@code position}: its
-     * address is congruent to the position modulo the block size. Valid until this thread's next call.
-     */
-    MemorySegment staging(long position, int bytes) {
-        long need = (long) bytes + block;
-        MemorySegment buf = staging.get();
-        if (buf == null || buf.byteSize() < need) {
-            buf = Arena.ofAuto().allocate(Math.max(need, 1L << 16), Math.max(block, 64));
-            staging.set(buf);
-        }
-        return buf.asSlice(Math.floorMod(position, block), bytes);
+    /** Native memory in which {@link #stagingFor} can place up to {@code bytes} bytes for any file position. */
+    MemorySegment allocateBacking(int bytes) {
+        return Arena.ofAuto().allocate(backingSize(bytes), Math.max(block, 64));
     }
 
-    /** Writes {@code data} at {@code position}; the middle goes direct when {@code data} came from {@link #staging}. */
+    long backingSize(int bytes) {
+        return (long) bytes + block;
+    }
+
+    /**
+     * Where in {@code backing} (from {@link #allocateBacking}) to put {@code bytes} bytes bound for file
+     * {@code position}: an address congruent to the position modulo the block size, so that
+     * {@link #write(MemorySegment, long)} can send the middle of the data straight to disk.
+     */
+    MemorySegment stagingFor(MemorySegment backing, long position, int bytes) {
+        return backing.asSlice(Math.floorMod(position, block), bytes);
+    }
+
+    /** Writes {@code data} at {@code position}; the middle goes direct when {@code data} came from {@link #stagingFor}. */
     void write(MemorySegment data, long position) throws IOException {
         long end = position + data.byteSize();
         long alignedStart = roundUp(position);
         long alignedEnd = end & -block;
-        boolean congruent = Math.floorMod(data.address() - position, block) == 0;
+        boolean congruent = data.isNative() && Math.floorMod(data.address() - position, block) == 0;
         if (!directUsable || !congruent || alignedEnd - alignedStart < block) {
             writeFully(cached, data.asByteBuffer(), position);
             return;
@@ -99,11 +101,9 @@ final class DirectOutputFile implements AutoCloseable {
         writeFully(cached, data.asSlice(alignedEnd - position).asByteBuffer(), alignedEnd);
     }
 
-    /** Writes bytes that did not come from {@link #staging} (copied there first, so their middle can go direct). */
+    /** Writes small bytes through the page cache (the header, the size marker). */
     void write(ByteBuffer bytes, long position) throws IOException {
-        MemorySegment data = staging(position, bytes.remaining());
-        data.copyFrom(MemorySegment.ofBuffer(bytes));
-        write(data, position);
+        writeFully(cached, bytes, position);
     }
 
     private long roundUp(long position) {

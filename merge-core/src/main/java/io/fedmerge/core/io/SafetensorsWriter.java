@@ -28,6 +28,7 @@ public final class SafetensorsWriter implements AutoCloseable {
 
     private final Path path;
     private final DirectOutputFile file;
+    private final WriteBehind behind;
     private final long dataStart;
     private final Map<String, Placed> placed = new LinkedHashMap<>();
 
@@ -83,6 +84,7 @@ public final class SafetensorsWriter implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + path, e);
         }
+        this.behind = new WriteBehind(file, path.getFileName().toString());
     }
 
     public Path path() {
@@ -95,17 +97,16 @@ public final class SafetensorsWriter implements AutoCloseable {
         int size = p.spec().dtype().byteSize();
         long byteOffset = first * size;
         requireInside(p, byteOffset, (long) count * size);
-        long position = dataStart + p.begin() + byteOffset;
-        // Encoded straight into the file's staging memory: vector stores into native memory are intrinsified, and
-        // the aligned middle then goes to disk without another copy.
-        MemorySegment buf = file.staging(position, count * size);
-        FloatCodec.encode(values, 0, count, p.spec().dtype(), buf);
+        // Encoded straight into staging memory: vector stores into native memory are intrinsified, and the aligned
+        // middle then goes to disk without another copy, on the write-behind thread.
         try {
-            file.write(buf, position);
+            WriteBehind.Staged staged = behind.stage(dataStart + p.begin() + byteOffset, count * size);
+            FloatCodec.encode(values, 0, count, p.spec().dtype(), staged.data());
+            behind.submit(staged);
         } catch (IOException e) {
             throw writeFailed(tensor, e);
         }
-        countWritten(buf.byteSize());
+        countWritten((long) count * size);
     }
 
     /** Writes raw little-endian tensor bytes at byte {@code byteOffset} of the tensor. */
@@ -114,7 +115,9 @@ public final class SafetensorsWriter implements AutoCloseable {
         int n = bytes.remaining();
         requireInside(p, byteOffset, n);
         try {
-            file.write(bytes, dataStart + p.begin() + byteOffset);
+            WriteBehind.Staged staged = behind.stage(dataStart + p.begin() + byteOffset, n);
+            staged.data().copyFrom(MemorySegment.ofBuffer(bytes));
+            behind.submit(staged);
         } catch (IOException e) {
             throw writeFailed(tensor, e);
         }
@@ -160,6 +163,12 @@ public final class SafetensorsWriter implements AutoCloseable {
     /** Forces the bytes to disk; call before publishing the file under its final name. */
     public void sync() {
         try {
+            behind.drain();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + path
+                    + " (disk full? free space or choose another output directory)", e);
+        }
+        try {
             awaitFlush();
             if (flushFailure.get() != null) {
                 throw flushFailure.get();
@@ -186,6 +195,7 @@ public final class SafetensorsWriter implements AutoCloseable {
     @Override
     public void close() {
         try {
+            behind.close(); // queued writes finish before the channels close
             awaitFlush(); // a background flush must not outlive the channel it forces
             file.close();
         } catch (IOException e) {

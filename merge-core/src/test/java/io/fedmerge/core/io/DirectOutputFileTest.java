@@ -1,9 +1,11 @@
 package io.fedmerge.core.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Writes cut at random, unaligned places (so most straddle file-system blocks, and neighbours share a block), sent
- * in shuffled order from two threads, half through the staging memory and half as plain heap buffers: the file reads
- * back byte for byte, whether or not this file system lets whole blocks bypass the page cache.
+ * in shuffled order from two threads through the write-behind queue, some straight to the file and some from heap
+ * memory: the file reads back byte for byte, whether or not this file system lets whole blocks bypass the page cache.
  */
 class DirectOutputFileTest {
     @TempDir
@@ -39,19 +41,25 @@ class DirectOutputFileTest {
         Collections.shuffle(pieces, rnd);
         Path path = dir.resolve("out.bin");
         try (DirectOutputFile file = DirectOutputFile.create(path);
+                WriteBehind behind = new WriteBehind(file, "out.bin");
                 ExecutorService pool = Executors.newFixedThreadPool(2)) {
             List<Future<?>> done = new ArrayList<>();
             for (int p = 0; p < pieces.size(); p++) {
                 int at = (int) pieces.get(p)[0];
                 int len = (int) pieces.get(p)[1];
-                boolean staged = p % 2 == 0;
+                MemorySegment source = MemorySegment.ofArray(expected).asSlice(at, len);
+                int how = p % 3;
                 done.add(pool.submit(() -> {
-                    if (staged) {
-                        MemorySegment buf = file.staging(at, len);
-                        buf.copyFrom(MemorySegment.ofArray(expected).asSlice(at, len));
-                        file.write(buf, at);
+                    if (how == 0) {
+                        WriteBehind.Staged staged = behind.stage(at, len);
+                        staged.data().copyFrom(source);
+                        behind.submit(staged);
+                    } else if (how == 1) {
+                        MemorySegment staged = file.stagingFor(file.allocateBacking(len), at, len);
+                        staged.copyFrom(source);
+                        file.write(staged, at);
                     } else {
-                        file.write(ByteBuffer.wrap(expected, at, len), at);
+                        file.write(source, at); // heap memory: through the page cache
                     }
                     return null;
                 }));
@@ -59,17 +67,29 @@ class DirectOutputFileTest {
             for (Future<?> f : done) {
                 f.get();
             }
+            behind.drain();
             file.force(true);
         }
         assertThat(Files.readAllBytes(path)).isEqualTo(expected);
     }
 
     @Test
+    void aFailedWriteIsThrownAtTheNextCallAndAtDrain() throws Exception {
+        DirectOutputFile file = DirectOutputFile.create(dir.resolve("lost.bin"));
+        try (WriteBehind behind = new WriteBehind(file, "lost.bin")) {
+            WriteBehind.Staged staged = behind.stage(0, 100);
+            file.close(); // the disk goes away under a queued write
+            behind.submit(staged);
+            assertThatThrownBy(behind::drain).isInstanceOf(IOException.class);
+            assertThatThrownBy(() -> behind.stage(100, 100)).isInstanceOf(IOException.class);
+        }
+    }
+
+    @Test
     void aFileThatExistsIsNotOverwritten() throws Exception {
         Path path = dir.resolve("taken.bin");
         Files.writeString(path, "keep");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DirectOutputFile.create(path))
-                .isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+        assertThatThrownBy(() -> DirectOutputFile.create(path)).isInstanceOf(FileAlreadyExistsException.class);
         assertThat(Files.readString(path)).isEqualTo("keep");
     }
 }
