@@ -76,15 +76,29 @@ public final class SafetensorsWriter implements AutoCloseable {
         this.dataStart = 8 + padded;
         try {
             this.file = DirectOutputFile.create(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + path, e);
+        }
+        try {
             file.write(head.flip(), 0);
             // Size the file now so a full disk fails here, before hours of merging, on filesystems that allocate.
             if (offset > 0) {
                 file.write(ByteBuffer.allocate(1), dataStart + offset - 1);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + path, e);
+            closeQuietly(file);
+            throw new UncheckedIOException("cannot write the header of " + path
+                    + " (disk full? free space or choose another output directory)", e);
         }
         this.behind = new WriteBehind(file, path.getFileName().toString());
+    }
+
+    private static void closeQuietly(DirectOutputFile file) {
+        try {
+            file.close();
+        } catch (IOException ignored) {
+            // Already failing with the write's error.
+        }
     }
 
     public Path path() {
@@ -100,9 +114,8 @@ public final class SafetensorsWriter implements AutoCloseable {
         // Encoded straight into staging memory: vector stores into native memory are intrinsified, and the aligned
         // middle then goes to disk without another copy, on the write-behind thread.
         try {
-            WriteBehind.Staged staged = behind.stage(dataStart + p.begin() + byteOffset, count * size);
-            FloatCodec.encode(values, 0, count, p.spec().dtype(), staged.data());
-            behind.submit(staged);
+            behind.write(dataStart + p.begin() + byteOffset, count * size,
+                    staging -> FloatCodec.encode(values, 0, count, p.spec().dtype(), staging));
         } catch (IOException e) {
             throw writeFailed(tensor, e);
         }
@@ -115,9 +128,8 @@ public final class SafetensorsWriter implements AutoCloseable {
         int n = bytes.remaining();
         requireInside(p, byteOffset, n);
         try {
-            WriteBehind.Staged staged = behind.stage(dataStart + p.begin() + byteOffset, n);
-            staged.data().copyFrom(MemorySegment.ofBuffer(bytes));
-            behind.submit(staged);
+            behind.write(dataStart + p.begin() + byteOffset, n,
+                    staging -> staging.copyFrom(MemorySegment.ofBuffer(bytes)));
         } catch (IOException e) {
             throw writeFailed(tensor, e);
         }

@@ -10,9 +10,10 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
- * Writes staged buffers to a {@link DirectOutputFile} on a background thread, so that a worker goes on merging while
+ * Writes staged bytes to a {@link DirectOutputFile} on a background thread, so that a worker goes on merging while
  * the disk takes its last slice: a direct write returns only when the device has the bytes, and a worker waiting for
  * it would leave its core idle (on 2 cores, ~0.75 s of a 1.5 GB merge). A fixed pool of buffers bounds the memory and
  * holds workers back when the disk is the bottleneck. The first failure is kept and thrown to the next caller and to
@@ -21,9 +22,6 @@ import java.util.concurrent.TimeUnit;
 final class WriteBehind implements AutoCloseable {
     /** Buffers in flight or being filled: two per worker of a 2-core machine is enough to keep the disk busy. */
     static final int BUFFERS = 4;
-
-    /** Memory to encode into, bound for {@code position}; {@code backing} returns to the pool once written. */
-    record Staged(MemorySegment data, long position, MemorySegment backing) {}
 
     private final DirectOutputFile file;
     private final BlockingQueue<MemorySegment> free = new ArrayBlockingQueue<>(BUFFERS);
@@ -37,14 +35,41 @@ final class WriteBehind implements AutoCloseable {
                 .unstarted(r));
     }
 
-    /** Memory for {@code bytes} bytes bound for {@code position}: waits while every buffer is in flight. */
-    Staged stage(long position, int bytes) throws IOException {
+    /**
+     * Lets {@code fill} put {@code bytes} bytes bound for {@code position} into staging memory, and queues them for
+     * writing. Waits while every buffer is in flight; the buffer goes back to the pool once written, or at once if
+     * {@code fill} or the queueing fails.
+     */
+    void write(long position, int bytes, Consumer<MemorySegment> fill) throws IOException {
         throwIfFailed();
-        MemorySegment backing = takeBuffer(bytes);
-        if (backing.byteSize() < file.backingSize(bytes)) {
-            backing = replace(backing, file.allocateBacking(bytes));
+        MemorySegment taken = takeBuffer(bytes);
+        MemorySegment backing = taken.byteSize() < file.backingSize(bytes)
+                ? replace(taken, file.allocateBacking(bytes)) : taken;
+        boolean queued = false;
+        try {
+            MemorySegment data = file.stagingFor(backing, position, bytes);
+            fill.accept(data);
+            writer.execute(() -> writeAndRelease(data, position, backing));
+            queued = true;
+        } finally {
+            if (!queued) {
+                free.add(backing);
+            }
         }
-        return new Staged(file.stagingFor(backing, position, bytes), position, backing);
+    }
+
+    private void writeAndRelease(MemorySegment data, long position, MemorySegment backing) {
+        try {
+            if (failure == null) {
+                file.write(data, position);
+            }
+        } catch (IOException e) {
+            failure = e;
+        } catch (RuntimeException e) {
+            failure = new IOException("write at byte " + position + " failed: " + e, e);
+        } finally {
+            free.add(backing);
+        }
     }
 
     private MemorySegment takeBuffer(int bytes) throws IOException {
@@ -68,22 +93,6 @@ final class WriteBehind implements AutoCloseable {
             all.set(all.indexOf(old), bigger);
         }
         return bigger;
-    }
-
-    /** Queues the staged bytes for writing; the buffer is reused once they are on their way to disk. */
-    void submit(Staged staged) throws IOException {
-        throwIfFailed();
-        writer.execute(() -> {
-            try {
-                if (failure == null) {
-                    file.write(staged.data(), staged.position());
-                }
-            } catch (IOException e) {
-                failure = e;
-            } finally {
-                free.add(staged.backing());
-            }
-        });
     }
 
     /** Waits until every submitted write is done, then throws the first failure if there was one. */

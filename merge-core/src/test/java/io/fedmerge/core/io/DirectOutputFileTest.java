@@ -51,9 +51,7 @@ class DirectOutputFileTest {
                 int how = p % 3;
                 done.add(pool.submit(() -> {
                     if (how == 0) {
-                        WriteBehind.Staged staged = behind.stage(at, len);
-                        staged.data().copyFrom(source);
-                        behind.submit(staged);
+                        behind.write(at, len, staging -> staging.copyFrom(source));
                     } else if (how == 1) {
                         MemorySegment staged = file.stagingFor(file.allocateBacking(len), at, len);
                         staged.copyFrom(source);
@@ -77,12 +75,28 @@ class DirectOutputFileTest {
     void aFailedWriteIsThrownAtTheNextCallAndAtDrain() throws Exception {
         DirectOutputFile file = DirectOutputFile.create(dir.resolve("lost.bin"));
         try (WriteBehind behind = new WriteBehind(file, "lost.bin")) {
-            WriteBehind.Staged staged = behind.stage(0, 100);
             file.close(); // the disk goes away under a queued write
-            behind.submit(staged);
+            behind.write(0, 100, staging -> staging.fill((byte) 1));
             assertThatThrownBy(behind::drain).isInstanceOf(IOException.class);
-            assertThatThrownBy(() -> behind.stage(100, 100)).isInstanceOf(IOException.class);
+            assertThatThrownBy(() -> behind.write(100, 100, staging -> staging.fill((byte) 2)))
+                    .isInstanceOf(IOException.class);
         }
+    }
+
+    /** A filler that throws must not keep its buffer: otherwise a few such failures would leave writers waiting. */
+    @Test
+    void aFailingFillGivesItsBufferBack() throws Exception {
+        try (DirectOutputFile file = DirectOutputFile.create(dir.resolve("kept.bin"));
+                WriteBehind behind = new WriteBehind(file, "kept.bin")) {
+            for (int i = 0; i < 2 * WriteBehind.BUFFERS; i++) {
+                assertThatThrownBy(() -> behind.write(0, 10, staging -> {
+                    throw new IllegalStateException("encoder failed");
+                })).hasMessage("encoder failed");
+            }
+            behind.write(0, 10, staging -> staging.fill((byte) 7));
+            behind.drain();
+        }
+        assertThat(Files.readAllBytes(dir.resolve("kept.bin"))).containsOnly((byte) 7).hasSize(10);
     }
 
     @Test
