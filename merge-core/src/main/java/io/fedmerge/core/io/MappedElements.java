@@ -14,7 +14,7 @@ public record MappedElements(MemorySegment segment, DType dtype) {
 
     /** {@link #decode}, returning whether every value is finite (checked in the same pass). */
     public boolean decodeFinite(int offset, int count, float[] dst) {
-        return FloatCodec.decodeFinite(segment, (long) offset * dtype.byteSize(), dtype, dst, count);
+        return FloatCodec.decodeMinusFinite(segment, (long) offset * dtype.byteSize(), dtype, null, dst, count);
     }
 
     /** {@code dst = decoded - minus} for elements [offset, offset + count), returning whether all are finite. */

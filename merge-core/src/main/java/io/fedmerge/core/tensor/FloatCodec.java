@@ -54,21 +54,10 @@ public final class FloatCodec {
         }
     }
 
-    /** {@link #decode} into {@code dst[0, count)}, returning whether every decoded value is finite. */
-    public static boolean decodeFinite(MemorySegment src, long byteOffset, DType dtype, float[] dst, int count) {
-        if (dtype != DType.BF16 || !SIMD) {
-            decode(src, byteOffset, dtype, dst, 0, count);
-            return firstNonFinite(dst, count) < 0;
-        }
-        int done = SimdCodec.wholeVectors(count);
-        boolean finite = SimdCodec.decodeBf16Finite(src, byteOffset, dst, done);
-        decode(src, byteOffset + 2L * done, dtype, dst, done, count - done);
-        return finite && firstNonFinite(dst, done, count) < 0;
-    }
-
     /**
-     * {@code dst[i] = decoded[i] - minus[i]} for {@code i < count}, returning whether every difference is finite (a
-     * NaN or infinite decoded value makes its difference so too; so does an overflowing subtraction).
+     * {@code dst[i] = decoded[i] - minus[i]} for {@code i < count} ({@code minus} null: just decoded), returning
+     * whether every result is finite (a NaN or infinite decoded value makes its difference so too; so does an
+     * overflowing subtraction).
      */
     public static boolean decodeMinusFinite(MemorySegment src, long byteOffset, DType dtype, float[] minus,
             float[] dst, int count) {
@@ -79,7 +68,7 @@ public final class FloatCodec {
             finite = SimdCodec.decodeBf16MinusFinite(src, byteOffset, minus, dst, done);
         }
         decode(src, byteOffset + (long) done * dtype.byteSize(), dtype, dst, done, count - done);
-        for (int i = done; i < count; i++) {
+        for (int i = done; minus != null && i < count; i++) {
             dst[i] -= minus[i];
         }
         return finite && firstNonFinite(dst, done, count) < 0;

@@ -40,30 +40,17 @@ final class SimdCodec {
     }
 
     /**
-     * {@link #decodeBf16} of the first {@link #wholeVectors} elements that also says whether all of them are finite,
-     * in the same pass (a separate check would read the block again).
-     */
-    static boolean decodeBf16Finite(MemorySegment src, long byteOffset, float[] dst, int count) {
-        IntVector acc = IntVector.zero(I);
-        for (int i = 0; i < count; i += F.length()) {
-            ShortVector s = ShortVector.fromMemorySegment(S, src, byteOffset + 2L * i, LE);
-            IntVector bits = ((IntVector) s.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16);
-            bits.reinterpretAsFloats().intoArray(dst, i);
-            acc = acc.or(nonFiniteSign(bits));
-        }
-        return !acc.compare(VectorOperators.LT, 0).anyTrue();
-    }
-
-    /**
-     * The first {@link #wholeVectors} elements of {@code dst = decoded - minus} (one IEEE subtraction each, as the
-     * scalar loop does), and whether every difference is finite.
+     * The first {@link #wholeVectors} elements of {@code dst = decoded - minus} ({@code minus} null: just decoded; one
+     * IEEE subtraction each, as the scalar loop does), and whether all of them are finite: checked in the same pass,
+     * where a separate scan would read the block again.
      */
     static boolean decodeBf16MinusFinite(MemorySegment src, long byteOffset, float[] minus, float[] dst, int count) {
         IntVector acc = IntVector.zero(I);
         for (int i = 0; i < count; i += F.length()) {
             ShortVector s = ShortVector.fromMemorySegment(S, src, byteOffset + 2L * i, LE);
-            IntVector bits = ((IntVector) s.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16);
-            FloatVector d = bits.reinterpretAsFloats().sub(FloatVector.fromArray(F, minus, i));
+            FloatVector v = ((IntVector) s.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .reinterpretAsFloats();
+            FloatVector d = minus == null ? v : v.sub(FloatVector.fromArray(F, minus, i));
             d.intoArray(dst, i);
             acc = acc.or(nonFiniteSign(d.reinterpretAsInts()));
         }
