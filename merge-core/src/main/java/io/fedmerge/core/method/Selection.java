@@ -1,6 +1,7 @@
 package io.fedmerge.core.method;
 
 import io.fedmerge.core.tensor.CounterRng;
+import io.fedmerge.core.tensor.RandomMask;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -247,10 +248,7 @@ sealed interface Selection {
                 }
                 return;
             }
-            for (int j = 0; j < m; j++) {
-                float x = delta[start + j];
-                delta[start + j] = rng.bits53(firstFlat + j) < thresholds[rankOf[j]] ? x : 0f;
-            }
+            RandomMask.keepBelow(rng, firstFlat, delta, start, m, thresholds, rankOf);
         }
     }
 }

@@ -26,4 +26,32 @@ class RandomMaskTest {
             }
         }
     }
+
+    /** Rank-dependent thresholds (DELLA): each element's own limit, gathered through an index map, at any offset. */
+    @Test
+    void perElementThresholdsMatchTheDefinition() {
+        CounterRng rng = CounterRng.forTensor(9, "ex.weight", "hosp-b");
+        java.util.SplittableRandom random = new java.util.SplittableRandom(2);
+        long[] thresholds = new long[50];
+        for (int t = 0; t < thresholds.length; t++) {
+            thresholds[t] = (long) Math.ceil(t / 49.0 * 0x1p53);
+        }
+        for (int length : new int[] {0, 1, 7, 8, 9, 203}) {
+            for (long first : new long[] {0, 3, 1L << 40}) {
+                int from = 5;
+                int[] thresholdOf = random.ints(length, 0, thresholds.length).toArray();
+                float[] x = new float[from + length];
+                java.util.Arrays.fill(x, 2f);
+                RandomMask.keepBelow(rng, first, x, from, length, thresholds, thresholdOf);
+                for (int i = 0; i < from; i++) {
+                    assertThat(x[i]).as("before the range").isEqualTo(2f);
+                }
+                for (int i = 0; i < length; i++) {
+                    boolean kept = rng.bits53(first + i) < thresholds[thresholdOf[i]];
+                    assertThat(Float.floatToRawIntBits(x[from + i])).as("length %d element %d", length, i)
+                            .isEqualTo(Float.floatToRawIntBits(kept ? 2f : 0f));
+                }
+            }
+        }
+    }
 }
