@@ -57,11 +57,6 @@ final class DirectOutputFile implements AutoCloseable {
         return new DirectOutputFile(cached, direct, block);
     }
 
-    /** Whether whole blocks currently bypass the page cache (for tests and diagnostics). */
-    boolean bypassesPageCache() {
-        return directUsable;
-    }
-
     /** Native memory in which {@link #stagingFor} can place up to {@code bytes} bytes for any file position. */
     MemorySegment allocateBacking(int bytes) {
         return Arena.ofAuto().allocate(backingSize(bytes), Math.max(block, 64));

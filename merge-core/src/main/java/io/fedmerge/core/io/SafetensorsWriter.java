@@ -35,10 +35,11 @@ public final class SafetensorsWriter implements AutoCloseable {
     private record Placed(TensorSpec spec, long begin) {}
 
     /**
-     * Bytes written since the last background flush started. Without these flushes the kernel holds a whole output
-     * (GBs) dirty until {@link #sync}, which then stalls for the full write-back; flushing every
-     * {@value #FLUSH_EVERY_BYTES} bytes on a background thread overlaps the write-back with the merge, and the final
-     * sync still makes every byte durable before anything is published.
+     * Bytes written since the last background flush started. Where the file system refuses O_DIRECT, every byte goes
+     * through the page cache, and without these flushes the kernel would hold a whole output (GBs) dirty until
+     * {@link #sync}, which then stalls for the full write-back; flushing every {@value #FLUSH_EVERY_BYTES} bytes on a
+     * background thread overlaps the write-back with the merge (with O_DIRECT there is little left to flush), and
+     * the final sync still makes every byte durable before anything is published.
      */
     private static final long FLUSH_EVERY_BYTES = 64L << 20;
     private final AtomicLong unflushed = new AtomicLong();
