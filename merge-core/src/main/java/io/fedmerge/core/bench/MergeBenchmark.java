@@ -59,6 +59,9 @@ public final class MergeBenchmark {
 
     public Report run(Options o, java.io.PrintStream log) {
         try {
+            if (o.cold()) {
+                PageCache.requireDroppable(); // before minutes of generating and copying, not after
+            }
             Files.createDirectories(o.work());
             Path models = o.work().resolve("models");
             if (!Files.isDirectory(models.resolve("base"))) {

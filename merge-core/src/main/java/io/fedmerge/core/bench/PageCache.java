@@ -15,8 +15,17 @@ import java.util.concurrent.TimeUnit;
  */
 final class PageCache {
     private static final Path DROP_CACHES = Path.of("/proc/sys/vm/drop_caches");
+    private static final String NEEDS_ROOT = "--cold empties the page cache before each timed step, which needs root"
+            + " (it writes 3 to " + DROP_CACHES + "); run the benchmark as root, or without --cold";
 
     private PageCache() {}
+
+    /** Fails at once, before any work, when this process may not empty the page cache (not root). */
+    static void requireDroppable() {
+        if (!Files.isWritable(DROP_CACHES)) {
+            throw new FedmergeException(NEEDS_ROOT);
+        }
+    }
 
     static void drop() {
         try {
@@ -26,8 +35,7 @@ final class PageCache {
             }
             Files.writeString(DROP_CACHES, "3");
         } catch (IOException e) {
-            throw new FedmergeException("--cold empties the page cache before each timed step, which needs root"
-                    + " (it writes 3 to " + DROP_CACHES + "); run the benchmark as root, or without --cold", e);
+            throw new FedmergeException(NEEDS_ROOT, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new FedmergeException("interrupted while dropping the page cache", e);
