@@ -60,47 +60,36 @@ public final class RandomMask {
 
         static int apply(long state, long threshold, long first, float[] x, int length) {
             int lanes = L.length();
-            LongVector iota = LongVector.zero(L).addIndex(1);
             int i = 0;
             for (; i + lanes <= length; i += lanes) {
-                LongVector counter = iota.add(first + i + 1);
-                LongVector z = counter.mul(GAMMA).add(state);
-                z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(0xBF58476D1CE4E5B9L);
-                z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27)).mul(0x94D049BB133111EBL);
-                z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 31));
-                VectorMask<Long> drop = z.lanewise(VectorOperators.LSHR, 11).compare(VectorOperators.GE, threshold);
+                VectorMask<Long> drop = bits53(state, first + i).compare(VectorOperators.GE, threshold);
                 FloatVector v = FloatVector.fromArray(F, x, i);
                 v.blend(0f, drop.cast(F)).intoArray(x, i);
             }
             return i;
         }
 
-        /**
-         * {@link #apply} with a limit per element. The mixer is written out again rather than shared: a helper
-         * returning a vector is compiled on its own once hot and then no longer inlined, and every vector it returns
-         * is boxed (measured: DELLA 2.5× slower, 2 GB of garbage). The gather is by hand for the same reason.
-         */
+        /** {@link #apply} with a limit per element, {@code thresholds[thresholdOf[i]]}. */
         static int keepBelow(long state, long first, float[] x, int from, int length, long[] thresholds,
                 int[] thresholdOf) {
             int lanes = L.length();
-            LongVector iota = LongVector.zero(L).addIndex(1);
-            long[] limits = new long[lanes];
             int i = 0;
             for (; i + lanes <= length; i += lanes) {
-                for (int lane = 0; lane < lanes; lane++) {
-                    limits[lane] = thresholds[thresholdOf[i + lane]];
-                }
-                LongVector counter = iota.add(first + i + 1);
-                LongVector z = counter.mul(GAMMA).add(state);
-                z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(0xBF58476D1CE4E5B9L);
-                z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27)).mul(0x94D049BB133111EBL);
-                z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 31));
-                VectorMask<Long> drop = z.lanewise(VectorOperators.LSHR, 11)
-                        .compare(VectorOperators.GE, LongVector.fromArray(L, limits, 0));
+                LongVector limit = LongVector.fromArray(L, thresholds, 0, thresholdOf, i);
+                VectorMask<Long> drop = bits53(state, first + i).compare(VectorOperators.GE, limit);
                 FloatVector v = FloatVector.fromArray(F, x, from + i);
                 v.blend(0f, drop.cast(F)).intoArray(x, from + i);
             }
             return i;
+        }
+
+        /** {@link CounterRng#bits53} of the counters k, k + 1, … in the lanes. */
+        private static LongVector bits53(long state, long k) {
+            LongVector z = LongVector.zero(L).addIndex(1).add(k + 1).mul(GAMMA).add(state);
+            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(0xBF58476D1CE4E5B9L);
+            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27)).mul(0x94D049BB133111EBL);
+            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 31));
+            return z.lanewise(VectorOperators.LSHR, 11);
         }
     }
 }
