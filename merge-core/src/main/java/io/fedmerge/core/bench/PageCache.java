@@ -22,7 +22,7 @@ final class PageCache {
 
     /** Fails at once, before any work, when this process may not empty the page cache (not root). */
     static void requireDroppable() {
-        if (!Files.isWritable(DROP_CACHES)) {
+        if (!droppable()) {
             throw new FedmergeException(NEEDS_ROOT);
         }
     }
