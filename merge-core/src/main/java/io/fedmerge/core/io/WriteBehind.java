@@ -25,7 +25,8 @@ final class WriteBehind implements AutoCloseable {
 
     private final DirectOutputFile file;
     private final BlockingQueue<MemorySegment> free = new ArrayBlockingQueue<>(BUFFERS);
-    private final List<MemorySegment> all = new ArrayList<>();
+    /** Buffers allocated so far (at most BUFFERS); each is either free or in flight. */
+    private int created;
     private final ExecutorService writer;
     private volatile IOException failure;
 
@@ -43,8 +44,7 @@ final class WriteBehind implements AutoCloseable {
     void write(long position, int bytes, Consumer<MemorySegment> fill) throws IOException {
         throwIfFailed();
         MemorySegment taken = takeBuffer(bytes);
-        MemorySegment backing = taken.byteSize() < file.backingSize(bytes)
-                ? replace(taken, file.allocateBacking(bytes)) : taken;
+        MemorySegment backing = taken.byteSize() < file.backingSize(bytes) ? file.allocateBacking(bytes) : taken;
         boolean queued = false;
         try {
             MemorySegment data = file.stagingFor(backing, position, bytes);
@@ -73,11 +73,10 @@ final class WriteBehind implements AutoCloseable {
     }
 
     private MemorySegment takeBuffer(int bytes) throws IOException {
-        synchronized (all) {
-            if (all.size() < BUFFERS && free.isEmpty()) {
-                MemorySegment created = file.allocateBacking(bytes);
-                all.add(created);
-                return created;
+        synchronized (free) {
+            if (created < BUFFERS && free.isEmpty()) {
+                created++;
+                return file.allocateBacking(bytes);
             }
         }
         try {
@@ -88,18 +87,11 @@ final class WriteBehind implements AutoCloseable {
         }
     }
 
-    private MemorySegment replace(MemorySegment old, MemorySegment bigger) {
-        synchronized (all) {
-            all.set(all.indexOf(old), bigger);
-        }
-        return bigger;
-    }
-
     /** Waits until every submitted write is done, then throws the first failure if there was one. */
     void drain() throws IOException {
         int buffers;
-        synchronized (all) {
-            buffers = all.size();
+        synchronized (free) {
+            buffers = created;
         }
         List<MemorySegment> back = new ArrayList<>(buffers);
         try {
