@@ -74,12 +74,7 @@ public final class AdapterDelta implements DeltaSource {
         TensorInfo saved = adapter.savedTensors().get(tensor);
         if (saved != null) {
             MappedElements theta = adapter.map(saved, first, length, arena);
-            return (offset, len, b, dst) -> {
-                theta.decode(offset, len, dst);
-                for (int i = 0; i < len; i++) {
-                    dst[i] -= b[i];
-                }
-            };
+            return (offset, len, b, dst) -> theta.decodeMinusFinite(offset, len, b, dst);
         }
         if (under != null) {
             return under.map(tensor, first, length, arena);
