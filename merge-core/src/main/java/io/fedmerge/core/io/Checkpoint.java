@@ -198,6 +198,13 @@ public final class Checkpoint implements AutoCloseable {
         return f.mapElements(f.tensor(stored(name)), first, count, arena);
     }
 
+    /** Where tensor {@code name}'s bytes are on disk. */
+    public FileRange fileRange(String name) {
+        SafetensorsFile f = fileByTensor.get(name);
+        TensorInfo t = f.tensor(stored(name));
+        return new FileRange(f.path(), f.fileOffset(t), t.byteLength());
+    }
+
     /** Reads config.json as text, or null if the checkpoint has none. */
     public String configJson() {
         Path config = directory().resolve(CONFIG_FILE);

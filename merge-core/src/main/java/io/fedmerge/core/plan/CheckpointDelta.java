@@ -1,8 +1,10 @@
 package io.fedmerge.core.plan;
 
 import io.fedmerge.core.io.Checkpoint;
+import io.fedmerge.core.io.FileRange;
 import io.fedmerge.core.io.MappedElements;
 import java.lang.foreign.Arena;
+import java.util.List;
 
 /**
  * The delta of a fine-tuned checkpoint, θ − θ₀, computed on the fly. A fine-tune with extra vocabulary rows needs no
@@ -36,6 +38,11 @@ public final class CheckpointDelta implements DeltaSource {
                 return theta.decodeMinusFinite(offset, len, base, dst);
             }
         };
+    }
+
+    @Override
+    public List<FileRange> fileRanges(String tensor) {
+        return List.of(finetuned.fileRange(tensor));
     }
 
     @Override

@@ -1,7 +1,9 @@
 package io.fedmerge.core.plan;
 
 import io.fedmerge.core.tensor.FloatCodec;
+import io.fedmerge.core.io.FileRange;
 import java.lang.foreign.Arena;
+import java.util.List;
 
 /** One contributor's task vector, read slice by slice and block by block. */
 public interface DeltaSource extends AutoCloseable {
@@ -11,6 +13,11 @@ public interface DeltaSource extends AutoCloseable {
 
     /** Maps elements [first, first + length) of {@code tensor} for the life of {@code arena}. */
     Mapped map(String tensor, long first, int length, Arena arena);
+
+    /** Where the bytes {@link #map} reads for {@code tensor} are on disk (none if it reads no file). */
+    default List<FileRange> fileRanges(String tensor) {
+        return List.of();
+    }
 
     /** A mapped slice of a contributor's tensor. */
     interface Mapped {

@@ -2,6 +2,7 @@ package io.fedmerge.core.plan;
 
 import io.fedmerge.core.io.Checkpoint;
 import io.fedmerge.core.io.CheckpointWriter;
+import io.fedmerge.core.io.FileRange;
 import io.fedmerge.core.io.TensorInfo;
 import io.fedmerge.core.io.TensorSpec;
 import io.fedmerge.core.method.TensorContext;
@@ -70,6 +71,7 @@ public final class MergeExecutor {
             t.setDaemon(true);
             return t;
         });
+        InputReadAhead readAhead = InputReadAhead.forInputs(inputBytes(parts));
         try {
             TensorMergeRunner runner = new TensorMergeRunner(pool, sliceElements);
             List<UnitReport> reports = Collections.synchronizedList(new ArrayList<>());
@@ -80,8 +82,17 @@ public final class MergeExecutor {
                 PlanModelView view = new PlanModelView(plan, runner, warnings::add, reports::add);
                 TensorMerges merges = plan.method().prepare(view);
                 List<DeltaSource> sources = view.sources();
-                for (TensorSpec spec : plan.outputs()) {
+                List<TensorSpec> specs = plan.outputs();
+                for (int i = 0; i < specs.size(); i++) {
+                    TensorSpec spec = specs.get(i);
+                    if (i == 0) {
+                        readAhead.ahead(done, plan.inputRanges(spec.name()));
+                    }
+                    if (i + 1 < specs.size()) {
+                        readAhead.ahead(done + 1, plan.inputRanges(specs.get(i + 1).name()));
+                    }
                     mergeTensor(plan, spec, runner, writer, sources, merges, warnings, reports);
+                    readAhead.merged(done, plan.inputRanges(spec.name()));
                     bytesDone += spec.byteLength();
                     progress.tensorDone(spec.name(), ++done, bytesDone);
                 }
@@ -105,6 +116,7 @@ public final class MergeExecutor {
             writer.abort();
             throw e;
         } finally {
+            readAhead.close();
             if (pool != null) {
                 pool.shutdownNow();
             }
@@ -124,6 +136,16 @@ public final class MergeExecutor {
         runner.run(merge, baseInfo.elementCount(), baseInfo.rowLength(), sources.size(),
                 SliceReaders.of(plan.base(), plan.layoutName(), name, sources),
                 (first, values, length) -> writer.write(name, first, values, length));
+    }
+
+    private static long inputBytes(List<MergePlan> parts) {
+        long sum = 0;
+        for (MergePlan plan : parts) {
+            for (TensorSpec spec : plan.outputs()) {
+                sum += plan.inputRanges(spec.name()).stream().mapToLong(FileRange::length).sum();
+            }
+        }
+        return sum;
     }
 
     private static Map<String, String> provenance(MergePlan plan, List<String> inputs) {

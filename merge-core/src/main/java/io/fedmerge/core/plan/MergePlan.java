@@ -3,8 +3,10 @@ package io.fedmerge.core.plan;
 import io.fedmerge.core.align.AttentionLayout;
 import io.fedmerge.core.config.MergeConfig;
 import io.fedmerge.core.io.Checkpoint;
+import io.fedmerge.core.io.FileRange;
 import io.fedmerge.core.io.TensorSpec;
 import io.fedmerge.core.method.MergeMethod;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -37,6 +39,14 @@ public record MergePlan(
 
     public List<String> contributorIds() {
         return contributors.stream().map(DeltaSource::id).toList();
+    }
+
+    /** Where the bytes that merging output tensor {@code name} reads are on disk: the base's, then each contributor's. */
+    public List<FileRange> inputRanges(String name) {
+        List<FileRange> ranges = new ArrayList<>();
+        ranges.add(base.fileRange(name));
+        contributors.forEach(c -> ranges.addAll(c.fileRanges(name)));
+        return ranges;
     }
 
     @Override

@@ -1,9 +1,11 @@
 package io.fedmerge.core.plan;
 
 import io.fedmerge.core.io.Checkpoint;
+import io.fedmerge.core.io.FileRange;
 import io.fedmerge.core.io.MappedElements;
 import io.fedmerge.core.method.TensorPermutation;
 import java.lang.foreign.Arena;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -56,6 +58,11 @@ final class PermutedDelta implements DeltaSource {
                 }
             }
         };
+    }
+
+    @Override
+    public List<FileRange> fileRanges(String tensor) {
+        return inner.fileRanges(tensor);
     }
 
     @Override

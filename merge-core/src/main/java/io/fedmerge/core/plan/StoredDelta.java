@@ -1,8 +1,10 @@
 package io.fedmerge.core.plan;
 
 import io.fedmerge.core.io.Checkpoint;
+import io.fedmerge.core.io.FileRange;
 import io.fedmerge.core.io.MappedElements;
 import java.lang.foreign.Arena;
+import java.util.List;
 
 /** A task-vector file: the deltas are stored as they are. */
 public final class StoredDelta implements DeltaSource {
@@ -23,6 +25,11 @@ public final class StoredDelta implements DeltaSource {
     public Mapped map(String tensor, long first, int length, Arena arena) {
         MappedElements delta = taskVector.mapElements(tensor, first, length, arena);
         return (offset, len, base, dst) -> delta.decode(offset, len, dst);
+    }
+
+    @Override
+    public List<FileRange> fileRanges(String tensor) {
+        return List.of(taskVector.fileRange(tensor));
     }
 
     @Override

@@ -1,0 +1,88 @@
+package io.fedmerge.core.io;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PageCacheAdviceTest {
+    private static final int SIZE = 5 * (int) PageCacheAdvice.PIECE / 2;
+
+    @TempDir
+    Path dir;
+
+    /** A synced (so clean, droppable) file, all of it in the page cache; skips where advice cannot act. */
+    private Path cachedFile() throws IOException {
+        Path file = dir.resolve("data.bin");
+        byte[] bytes = new byte[SIZE];
+        new Random(7).nextBytes(bytes);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(bytes));
+            ch.force(true);
+        }
+        Files.readAllBytes(file);
+        try (PageCacheAdvice advice = PageCacheAdvice.open(file)) {
+            assumeTrue(advice.effective(), "posix_fadvise is not available here");
+            advice.dontNeed(0, SIZE);
+        }
+        // tmpfs keeps its pages whatever the advice: nothing to observe there
+        assumeTrue(PageResidency.cached(file, 0, SIZE) == 0, "this file system ignores DONTNEED");
+        Files.readAllBytes(file);
+        return file;
+    }
+
+    @Test
+    void dontNeedDropsOnlyTheRangeItNames() throws IOException {
+        Path file = cachedFile();
+        assertThat(PageResidency.cached(file, 0, SIZE)).isEqualTo(1.0);
+
+        try (PageCacheAdvice advice = PageCacheAdvice.open(file)) {
+            advice.dontNeed(SIZE / 2, SIZE / 2);
+        }
+
+        assertThat(PageResidency.cached(file, 0, SIZE / 2)).isEqualTo(1.0);
+        assertThat(PageResidency.cached(file, SIZE / 2, SIZE / 2)).isZero();
+    }
+
+    @Test
+    void willNeedReadsTheWholeRange() throws IOException {
+        Path file = cachedFile();
+        try (PageCacheAdvice advice = PageCacheAdvice.open(file)) {
+            advice.dontNeed(0, SIZE);
+            assertThat(PageResidency.cached(file, 0, SIZE)).isZero();
+
+            // more than two pieces: every piece must be read
+            advice.willNeed(0, SIZE, () -> false);
+        }
+
+        assertThat(PageResidency.cached(file, 0, SIZE)).isEqualTo(1.0);
+    }
+
+    @Test
+    void willNeedAsksForNothingOnceTold() throws IOException {
+        Path file = cachedFile();
+        try (PageCacheAdvice advice = PageCacheAdvice.open(file)) {
+            advice.dontNeed(0, SIZE);
+            advice.willNeed(0, SIZE, () -> true);
+        }
+
+        assertThat(PageResidency.cached(file, 0, SIZE)).isZero();
+    }
+
+    @Test
+    void aFileThatCannotBeOpenedGetsAdviceThatDoesNothing() {
+        try (PageCacheAdvice advice = PageCacheAdvice.open(dir.resolve("missing.bin"))) {
+            assertThat(advice.effective()).isFalse();
+            advice.willNeed(0, SIZE, () -> false);
+            advice.dontNeed(0, SIZE);
+        }
+    }
+}
