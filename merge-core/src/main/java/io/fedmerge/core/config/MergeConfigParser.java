@@ -27,6 +27,7 @@ public final class MergeConfigParser {
             Set.of("merge_method", "base_model", "models", "slices", "parameters", "dtype", "out_dtype",
                     "tokenizer_source");
     private static final Set<String> MODEL_KEYS = Set.of("model", "parameters");
+    private static final Set<String> SLICE_KEYS = Set.of("sources", "base_model", "residual_weight", "parameters");
 
     private MergeConfigParser() {}
 
@@ -134,9 +135,9 @@ public final class MergeConfigParser {
                 throw new ConfigException(where + " must be a mapping with 'sources'");
             }
             for (Object key : m.keySet()) {
-                if (!"sources".equals(key) && !"parameters".equals(key)) {
+                if (!SLICE_KEYS.contains(String.valueOf(key))) {
                     throw new ConfigException("unknown key '" + key + "' in " + where + "; expected sources,"
-                            + " parameters (a per-slice base_model or residual_weight is not supported)");
+                            + " base_model, residual_weight, parameters");
                 }
             }
             if (!(m.get("sources") instanceof List<?> sources) || sources.isEmpty()) {
@@ -154,7 +155,13 @@ public final class MergeConfigParser {
                             + (read.get(j).end() - read.get(j).start()));
                 }
             }
-            out.add(new OutputSlice(read, readParameters(m.get("parameters"), where + ".parameters")));
+            String base = m.get("base_model") == null ? null : requireString(m, "base_model", where);
+            Object residual = m.get("residual_weight");
+            if (residual != null && !(residual instanceof Number)) {
+                throw new ConfigException(where + ".residual_weight must be a number, found '" + residual + "'");
+            }
+            out.add(new OutputSlice(read, base, residual == null ? null : ((Number) residual).doubleValue(),
+                    readParameters(m.get("parameters"), where + ".parameters")));
         }
         return out;
     }

@@ -7,9 +7,13 @@ import java.util.Map;
  * One entry of mergekit's {@code slices:}: a run of output layers, each merged from the same-position layer of
  * every source's {@code layer_range}.
  *
+ * @param baseModel the slice's own {@code base_model} (replacing the top-level one for this slice), or null
+ * @param residualWeight mergekit's {@code residual_weight}, or null: mergekit parses it and never applies it, so
+ *        neither does fedmerge (the plan warns that it is ignored)
  * @param parameters the slice's own parameters, looked up after a source's and before the top-level ones
  */
-public record OutputSlice(List<Source> sources, Map<String, ParameterValue> parameters) {
+public record OutputSlice(List<Source> sources, String baseModel, Double residualWeight,
+        Map<String, ParameterValue> parameters) {
     public OutputSlice {
         sources = List.copyOf(sources);
         parameters = Map.copyOf(parameters);

@@ -41,6 +41,13 @@ public record MergePlan(
         return contributors.stream().map(DeltaSource::id).toList();
     }
 
+    /** This plan with one more warning for the user. */
+    public MergePlan withWarning(String warning) {
+        List<String> more = new ArrayList<>(warnings);
+        more.add(warning);
+        return new MergePlan(config, method, base, contributors, parameters, layers, attention, outputs, seed, more);
+    }
+
     /** Where the bytes that merging output tensor {@code name} reads are on disk: the base's, then each contributor's. */
     public List<FileRange> inputRanges(String name) {
         List<FileRange> ranges = new ArrayList<>();

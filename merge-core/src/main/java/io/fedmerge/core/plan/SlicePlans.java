@@ -96,6 +96,7 @@ public final class SlicePlans implements AutoCloseable {
             LayerPositions positions, Naming naming) {
         Map<Path, OutputSlice.Source> byPath = new HashMap<>();
         List<ModelEntry> entries = new ArrayList<>();
+        String sliceBase = slice.baseModel() != null ? slice.baseModel() : config.baseModel();
         String base = null;
         for (OutputSlice.Source source : slice.sources()) {
             Path path = key(config, source.model());
@@ -104,7 +105,7 @@ public final class SlicePlans implements AutoCloseable {
                         + " merges different models (to repeat a model's layers, give each range its own slice)");
             }
             entries.add(new ModelEntry(source.model(), source.parameters()));
-            if (config.baseModel() != null && path.equals(key(config, config.baseModel()))) {
+            if (sliceBase != null && path.equals(key(config, sliceBase))) {
                 base = source.model();
             }
         }
@@ -123,6 +124,10 @@ public final class SlicePlans implements AutoCloseable {
         if (plan.outputs().isEmpty()) {
             plan.close();
             return null;
+        }
+        if (slice.residualWeight() != null) {
+            return plan.withWarning("slices[" + index + "]: residual_weight " + slice.residualWeight()
+                    + " is ignored (mergekit reads it but never applies it either)");
         }
         return plan;
     }

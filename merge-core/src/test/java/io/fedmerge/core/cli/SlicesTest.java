@@ -175,6 +175,49 @@ class SlicesTest {
     }
 
     @Test
+    void aSlicesOwnBaseModelReplacesTheTopLevelOneForThatSliceAsInMergekit() throws Exception {
+        Path overBase = merge("ta-over-base", "merge_method: task_arithmetic\nbase_model: base\nmodels:\n"
+                + "  - model: hospital-1\n  - model: hospital-2\nparameters: {weight: 0.5}\ndtype: float32\n");
+        Path overTwo = merge("ta-over-h2", "merge_method: task_arithmetic\nbase_model: hospital-2\nmodels:\n"
+                + "  - model: hospital-1\n  - model: base\nparameters: {weight: 0.5}\ndtype: float32\n");
+        String sliced = """
+                merge_method: task_arithmetic
+                base_model: base
+                slices:
+                  - sources:
+                      - {model: base, layer_range: [0, 2]}
+                      - {model: hospital-1, layer_range: [0, 2]}
+                      - {model: hospital-2, layer_range: [0, 2]}
+                  - sources:
+                      - {model: base, layer_range: [2, 4]}
+                      - {model: hospital-1, layer_range: [2, 4]}
+                      - {model: hospital-2, layer_range: [2, 4]}
+                    base_model: hospital-2
+                    residual_weight: 0.25
+                parameters: {weight: 0.5}
+                dtype: float32
+                """;
+        Path cfg = Files.writeString(models.resolve("slice-bases.yml"), sliced);
+        CliRun r = CliRun.of("merge", cfg.toString(), dir.resolve("slice-bases").toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.err()).contains("slices[1]: residual_weight 0.25 is ignored");
+
+        try (Checkpoint s = Checkpoint.open(dir.resolve("slice-bases")); Checkpoint a = Checkpoint.open(overBase);
+                Checkpoint b = Checkpoint.open(overTwo)) {
+            assertThat(s.tensorNames()).hasSameSizeAs(a.tensorNames());
+            for (String name : s.tensorNames()) {
+                // the embeddings follow the first slice, the final norm and head the last one, as in mergekit
+                boolean firstSlice = name.startsWith("model.layers.0.") || name.startsWith("model.layers.1.")
+                        || name.contains("embed");
+                assertThat(read(s, name)).as(name).isEqualTo(read(firstSlice ? a : b, name));
+            }
+            assertThat(read(a, "model.layers.3.mlp.up_proj.weight"))
+                    .as("the two bases give different merges: the test can tell them apart")
+                    .isNotEqualTo(read(b, "model.layers.3.mlp.up_proj.weight"));
+        }
+    }
+
+    @Test
     void badSlicesSayWhatIsWrong() throws Exception {
         expectFailure("merge_method: passthrough\nslices:\n  - sources:\n"
                 + "      - {model: hospital-1, layer_range: [2, 6]}\n", "slices[0].sources[0].layer_range [2, 6]"
@@ -188,6 +231,10 @@ class SlicesTest {
                 + "      - {model: hospital-1, layer_range: [0, 2]}\n", "either 'models'", "not both");
         expectFailure("merge_method: passthrough\nslices:\n  - sources:\n      - {model: hospital-1, layer_range: 2}\n",
                 "layer_range must be [start, end]");
+        expectFailure("merge_method: passthrough\nslices:\n  - sources:\n      - {model: hospital-1, layer_range: [0, 2]}\n"
+                + "    residual_weight: high\n", "slices[0].residual_weight must be a number");
+        expectFailure("merge_method: passthrough\nslices:\n  - sources:\n      - {model: hospital-1, layer_range: [0, 2]}\n"
+                + "    base_modle: hospital-1\n", "unknown key 'base_modle' in slices[0]");
     }
 
     private static void expectFailure(String yaml, String... fragments) throws Exception {
