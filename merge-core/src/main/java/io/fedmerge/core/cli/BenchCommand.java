@@ -34,8 +34,11 @@ final class BenchCommand implements Runnable {
         @Option(names = "--layers", description = "Number of layers (default: from --size-gb).")
         Integer layers;
 
-        @Option(names = "--size-gb", defaultValue = "2", description = "Minimum size of each model in GB (bf16).")
-        double sizeGb;
+        private static final double DEFAULT_SIZE_GB = 2;
+
+        @Option(names = "--size-gb", description = "Minimum size of each model in GB (bf16); default 2 with the"
+                + " mistral-7b preset, the preset's own layer count with the others.")
+        Double sizeGb;
 
         @Option(names = "--variants", defaultValue = "3", description = "Fine-tunes merged.")
         int variants;
@@ -65,6 +68,18 @@ final class BenchCommand implements Runnable {
                 + " before each method, and report each merge's ratio to that read: the cost over the disk's floor.")
         boolean cold;
 
+        /** --layers, else --size-gb, else the preset as it is (mistral-7b sized to 2 GB, as it always was). */
+        private ModelShape shape() {
+            ModelShape shape = ModelShape.preset(preset);
+            if (layers != null) {
+                return shape.withLayers(layers);
+            }
+            if (sizeGb != null) {
+                return shape.withSize(sizeGb, DType.BF16);
+            }
+            return "mistral-7b".equals(preset) ? shape.withSize(DEFAULT_SIZE_GB, DType.BF16) : shape;
+        }
+
         @Override
         public Integer call() {
             if (vsMergekit && cold) {
@@ -74,10 +89,8 @@ final class BenchCommand implements Runnable {
             if (vsMergekit) {
                 return headToHead();
             }
-            ModelShape shape = ModelShape.preset(preset);
-            shape = layers != null ? shape.withLayers(layers) : shape.withSize(sizeGb, DType.BF16);
             MergeBenchmark.Report r = new MergeBenchmark().run(
-                    new MergeBenchmark.Options(shape, variants, threads, work, methods, keep, cold), System.err);
+                    new MergeBenchmark.Options(shape(), variants, threads, work, methods, keep, cold), System.err);
             if (json) {
                 ObjectNode o = Json.object();
                 o.put("layers", r.layers());

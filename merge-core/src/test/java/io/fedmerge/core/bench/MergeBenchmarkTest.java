@@ -32,6 +32,15 @@ class MergeBenchmarkTest {
     }
 
     @Test
+    void aPresetWithoutSizeOrLayersKeepsItsOwnLayerCount() {
+        CliRun run = CliRun.of("bench", "merge", "--preset", "tiny", "--variants", "1", "--threads", "1",
+                "--methods", "task_arithmetic", "--work", work.toString(), "--json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        // the tiny preset has 2 layers; sizing it to the default 2 GB took 27,032 of them
+        assertThat(JsonMapper.builder().build().readTree(run.out()).get("layers").asInt()).isEqualTo(2);
+    }
+
+    @Test
     void coldAndTheMergekitHeadToHeadAreRefusedTogether() {
         CliRun run = CliRun.of("bench", "merge", "--cold", "--vs-mergekit", "--work", work.toString());
         assertThat(run.exitCode()).isEqualTo(2);
