@@ -2,7 +2,6 @@ package io.fedmerge.core.plan;
 
 import io.fedmerge.core.io.Checkpoint;
 import io.fedmerge.core.io.CheckpointWriter;
-import io.fedmerge.core.io.FileRange;
 import io.fedmerge.core.io.TensorInfo;
 import io.fedmerge.core.io.TensorSpec;
 import io.fedmerge.core.method.TensorContext;
@@ -71,7 +70,8 @@ public final class MergeExecutor {
             t.setDaemon(true);
             return t;
         });
-        InputReadAhead readAhead = InputReadAhead.forInputs(inputBytes(parts));
+        InputReadAhead readAhead = InputReadAhead.forInputs(parts.stream()
+                .flatMap(p -> p.outputs().stream().map(spec -> p.inputRanges(spec.name()))).toList());
         try {
             TensorMergeRunner runner = new TensorMergeRunner(pool, sliceElements);
             List<UnitReport> reports = Collections.synchronizedList(new ArrayList<>());
@@ -82,17 +82,10 @@ public final class MergeExecutor {
                 PlanModelView view = new PlanModelView(plan, runner, warnings::add, reports::add);
                 TensorMerges merges = plan.method().prepare(view);
                 List<DeltaSource> sources = view.sources();
-                List<TensorSpec> specs = plan.outputs();
-                for (int i = 0; i < specs.size(); i++) {
-                    TensorSpec spec = specs.get(i);
-                    if (i == 0) {
-                        readAhead.ahead(done, plan.inputRanges(spec.name()));
-                    }
-                    if (i + 1 < specs.size()) {
-                        readAhead.ahead(done + 1, plan.inputRanges(specs.get(i + 1).name()));
-                    }
+                for (TensorSpec spec : plan.outputs()) {
+                    readAhead.starting(done);
                     mergeTensor(plan, spec, runner, writer, sources, merges, warnings, reports);
-                    readAhead.merged(done, plan.inputRanges(spec.name()));
+                    readAhead.merged(done);
                     bytesDone += spec.byteLength();
                     progress.tensorDone(spec.name(), ++done, bytesDone);
                 }
@@ -136,16 +129,6 @@ public final class MergeExecutor {
         runner.run(merge, baseInfo.elementCount(), baseInfo.rowLength(), sources.size(),
                 SliceReaders.of(plan.base(), plan.layoutName(), name, sources),
                 (first, values, length) -> writer.write(name, first, values, length));
-    }
-
-    private static long inputBytes(List<MergePlan> parts) {
-        long sum = 0;
-        for (MergePlan plan : parts) {
-            for (TensorSpec spec : plan.outputs()) {
-                sum += plan.inputRanges(spec.name()).stream().mapToLong(FileRange::length).sum();
-            }
-        }
-        return sum;
     }
 
     private static Map<String, String> provenance(MergePlan plan, List<String> inputs) {

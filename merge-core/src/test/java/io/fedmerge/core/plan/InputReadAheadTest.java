@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,10 +25,11 @@ class InputReadAheadTest {
     @TempDir
     Path dir;
 
-    /** Two synced input files, none of them cached; skips where the page cache cannot be advised or observed. */
-    private List<Path> uncachedInputs() throws IOException {
-        List<Path> files = List.of(dir.resolve("base.bin"), dir.resolve("tuned.bin"));
-        for (Path f : files) {
+    /** Synced input files, none of them cached; skips where the page cache cannot be advised or observed. */
+    private List<Path> uncachedFiles(int count) throws IOException {
+        List<Path> files = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Path f = dir.resolve("input-" + i + ".bin");
             try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 ch.write(ByteBuffer.allocate(SIZE), 0);
                 ch.force(true);
@@ -37,72 +39,119 @@ class InputReadAheadTest {
                 advice.dontNeed(0, SIZE);
             }
             assumeTrue(PageResidency.cached(f, 0, SIZE) == 0, "this file system ignores DONTNEED");
+            files.add(f);
         }
         return files;
     }
 
-    @Test
-    void readsEveryRangeOfTheNextTensorAheadOfTheMerge() throws IOException {
-        List<Path> files = uncachedInputs();
-        // tensor 1 lies in the second half of the base file and in the first third of the fine-tune
-        List<FileRange> next = List.of(new FileRange(files.get(0), SIZE / 2, SIZE / 2),
-                new FileRange(files.get(1), 0, SIZE / 3));
+    /** Tensor i's inputs are the whole of file i. */
+    private static List<List<FileRange>> oneFilePerTensor(List<Path> files) {
+        return files.stream().map(f -> List.of(new FileRange(f, 0, SIZE))).toList();
+    }
 
-        try (InputReadAhead readAhead = new InputReadAhead(false)) {
-            readAhead.ahead(1, next);
+    private static double cached(Path file) {
+        return PageResidency.cached(file, 0, SIZE);
+    }
+
+    private static void awaitCached(Path file) {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(cached(file)).isEqualTo(1.0));
+    }
+
+    @Test
+    void readsTheTensorsAfterTheCurrentOneUpToTheWindow() throws IOException {
+        List<Path> files = uncachedFiles(4);
+
+        try (InputReadAhead readAhead = new InputReadAhead(oneFilePerTensor(files), 2L * SIZE, false)) {
+            readAhead.starting(0);
+            awaitCached(files.get(0));
+            awaitCached(files.get(1));
+            awaitCached(files.get(2));
+            assertThat(cached(files.get(3))).as("beyond the window").isZero();
+
+            readAhead.merged(0);
+            readAhead.starting(1);
+            awaitCached(files.get(3));
+        }
+    }
+
+    @Test
+    void alwaysReadsTheNextTensorHoweverLargeItIs() throws IOException {
+        List<Path> files = uncachedFiles(3);
+
+        try (InputReadAhead readAhead = new InputReadAhead(oneFilePerTensor(files), 0, false)) {
+            readAhead.starting(0);
+            awaitCached(files.get(1));
+        }
+        assertThat(cached(files.get(2))).isZero();
+    }
+
+    @Test
+    void readsEveryRangeOfATensorAndNothingOutsideItsFiles() throws IOException {
+        List<Path> files = uncachedFiles(3);
+        // tensor 1 lies in the second half of file 0 and in the first third of file 1
+        List<List<FileRange>> inputs = List.of(List.of(), List.of(new FileRange(files.get(0), SIZE / 2, SIZE / 2),
+                new FileRange(files.get(1), 0, SIZE / 3)));
+
+        try (InputReadAhead readAhead = new InputReadAhead(inputs, 0, false)) {
+            readAhead.starting(0);
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 assertThat(PageResidency.cached(files.get(0), SIZE / 2, SIZE / 2)).isEqualTo(1.0);
                 assertThat(PageResidency.cached(files.get(1), 0, SIZE / 3)).isEqualTo(1.0);
             });
         }
+        assertThat(cached(files.get(2))).isZero();
     }
 
     @Test
     void doesNotReadAheadForATensorAlreadyMerged() throws IOException {
-        List<Path> files = uncachedInputs();
+        List<Path> files = uncachedFiles(3);
 
-        try (InputReadAhead readAhead = new InputReadAhead(false)) {
-            readAhead.merged(1, List.of());
-            readAhead.ahead(1, List.of(new FileRange(files.get(0), 0, SIZE)));
-            readAhead.ahead(2, List.of(new FileRange(files.get(1), 0, SIZE)));
-            // one reader, in order: once tensor 2 is in, the request for tensor 1 has been dealt with
-            await().atMost(Duration.ofSeconds(30))
-                    .untilAsserted(() -> assertThat(PageResidency.cached(files.get(1), 0, SIZE)).isEqualTo(1.0));
+        try (InputReadAhead readAhead = new InputReadAhead(oneFilePerTensor(files), 0, false)) {
+            readAhead.merged(1);
+            readAhead.starting(0);
+            readAhead.starting(1);
+            // one reader, in order: once tensor 2 is in, the requests for tensors 0 and 1 have been dealt with
+            awaitCached(files.get(2));
         }
-        assertThat(PageResidency.cached(files.get(0), 0, SIZE)).isZero();
+        assertThat(cached(files.get(0))).isZero();
+        assertThat(cached(files.get(1))).isZero();
     }
 
     @Test
     void dropsAMergedTensorsInputsOnlyWhenTheyDoNotFitInMemory() throws IOException {
-        List<Path> files = uncachedInputs();
-        List<FileRange> tensor = List.of(new FileRange(files.get(0), 0, SIZE), new FileRange(files.get(1), 0, SIZE));
+        List<Path> files = uncachedFiles(2);
+        List<List<FileRange>> inputs = List.of(files.stream().map(f -> new FileRange(f, 0, SIZE)).toList());
         for (Path f : files) {
             Files.readAllBytes(f);
         }
 
-        try (InputReadAhead keeping = new InputReadAhead(false)) {
-            keeping.merged(0, tensor);
+        try (InputReadAhead keeping = new InputReadAhead(inputs, 0, false)) {
+            keeping.merged(0);
         }
-        assertThat(PageResidency.cached(files.get(0), 0, SIZE)).isEqualTo(1.0);
-        assertThat(PageResidency.cached(files.get(1), 0, SIZE)).isEqualTo(1.0);
+        assertThat(cached(files.get(0))).isEqualTo(1.0);
+        assertThat(cached(files.get(1))).isEqualTo(1.0);
 
-        try (InputReadAhead dropping = new InputReadAhead(true)) {
-            dropping.merged(0, tensor);
+        try (InputReadAhead dropping = new InputReadAhead(inputs, 0, true)) {
+            dropping.merged(0);
         }
-        assertThat(PageResidency.cached(files.get(0), 0, SIZE)).isZero();
-        assertThat(PageResidency.cached(files.get(1), 0, SIZE)).isZero();
+        assertThat(cached(files.get(0))).isZero();
+        assertThat(cached(files.get(1))).isZero();
     }
 
     @Test
-    void dropsBehindOnlyForInputsLargerThanAvailableMemory() {
+    void inputsLargerThanAvailableMemoryAreDroppedBehindAndReadOnlyOneTensorAhead() {
         assumeTrue(InputReadAhead.memoryAvailable().isPresent(), "no /proc/meminfo here");
         long available = InputReadAhead.memoryAvailable().getAsLong();
         assertThat(available).isPositive();
+        Path file = dir.resolve("never-opened.bin");
 
-        try (InputReadAhead small = InputReadAhead.forInputs(1 << 20);
-                InputReadAhead huge = InputReadAhead.forInputs(available * 4)) {
+        try (InputReadAhead small = InputReadAhead.forInputs(List.of(List.of(new FileRange(file, 0, 1 << 20))));
+                InputReadAhead huge = InputReadAhead.forInputs(List.of(List.of(new FileRange(file, 0, available)),
+                        List.of(new FileRange(file, 0, available))))) {
             assertThat(small.dropsBehind()).isFalse();
+            assertThat(small.window()).isPositive().isLessThanOrEqualTo(InputReadAhead.MAX_WINDOW);
             assertThat(huge.dropsBehind()).isTrue();
+            assertThat(huge.window()).isZero();
         }
     }
 }
