@@ -57,10 +57,11 @@ final class InputReadAhead implements AutoCloseable {
 
     /**
      * Drops behind when the inputs exceed the memory available to the page cache now, and then reads only the next
-     * tensor ahead: such a merge waits for the disk, and a deeper window only added mappings competing with the
-     * workers' (measured on 28.3 GB of inputs: 3–5 s more system time, TIES 5–13 % slower). Inputs that fit are
-     * read up to {@link #MAX_WINDOW} ahead: that merge waits for the CPU, and reading past a long tensor (an
-     * embedding) into the next ones uses the idle disk (TIES on 9.1 GB from a cold cache: 24–25 s → 17–20 s).
+     * tensor ahead: such a merge waits for the disk, and a deeper window only added work competing with the
+     * workers (TIES on 28.3 GB of cold inputs, six runs each: mean 42.1 s one tensor ahead, 45.6 s with a window,
+     * 3–5 s more system time). Inputs that fit are read up to {@link #MAX_WINDOW} ahead: that merge waits for the
+     * CPU, and reading past a long tensor (an embedding) into the next ones uses the idle disk (TIES on 9.1 GB of
+     * cold inputs: mean 25.1 s one tensor ahead, 21.0 s with the window; docs/BENCHMARKS.md).
      */
     static InputReadAhead forInputs(List<List<FileRange>> inputs) {
         long total = inputs.stream().mapToLong(InputReadAhead::bytes).sum();
