@@ -38,6 +38,9 @@ public final class PageResidency {
 
     /** Fraction (0 to 1) of the pages of {@code [offset, offset + length)} of {@code file} that are cached. */
     public static double cached(Path file, long offset, long length) {
+        if (length == 0) {
+            return 1.0;
+        }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ); Arena arena = Arena.ofConfined()) {
             MemorySegment mapped = ch.map(FileChannel.MapMode.READ_ONLY, offset, length, arena);
             long resident = residentPages(mapped);

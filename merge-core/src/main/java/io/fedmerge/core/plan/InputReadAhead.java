@@ -2,6 +2,7 @@ package io.fedmerge.core.plan;
 
 import io.fedmerge.core.io.FileRange;
 import io.fedmerge.core.io.PageCacheAdvice;
+import io.fedmerge.core.io.PageResidency;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,8 +68,20 @@ final class InputReadAhead implements AutoCloseable {
         long total = inputs.stream().mapToLong(InputReadAhead::bytes).sum();
         OptionalLong available = memoryAvailable();
         boolean dropBehind = available.isPresent() && total > available.getAsLong();
+        if (!dropBehind && allCached(inputs)) {
+            return new InputReadAhead(List.of(), 0, false); // a second merge of the same models: nothing to read
+        }
         long window = dropBehind ? 0 : Math.min(MAX_WINDOW, available.orElse(4 * MAX_WINDOW) / 4);
         return new InputReadAhead(inputs, window, dropBehind);
+    }
+
+    private static boolean allCached(List<List<FileRange>> inputs) {
+        try {
+            return inputs.stream().flatMap(List::stream)
+                    .allMatch(r -> PageResidency.cached(r.file(), r.offset(), r.length()) == 1.0);
+        } catch (RuntimeException e) {
+            return false; // cannot tell: read ahead
+        }
     }
 
     boolean dropsBehind() {
@@ -79,11 +92,19 @@ final class InputReadAhead implements AutoCloseable {
         return window;
     }
 
+    /** Whether it reads anything at all (not when every input was cached from the start). */
+    boolean active() {
+        return !inputs.isEmpty();
+    }
+
     /**
      * Tensor number {@code tensor} is about to be merged: make sure it and the tensors after it are being read, up
      * to the window's bytes beyond it (always at least the next tensor).
      */
     void starting(int tensor) {
+        if (inputs.isEmpty()) {
+            return;
+        }
         long ahead = 0;
         for (int next = tensor + 1; next < requested; next++) {
             ahead += bytes(inputs.get(next));
@@ -101,7 +122,7 @@ final class InputReadAhead implements AutoCloseable {
     /** Tensor number {@code tensor} is merged: stop reading ahead for it, and drop its inputs if dropping behind. */
     void merged(int tensor) {
         merged = tensor;
-        if (dropBehind) {
+        if (dropBehind && !inputs.isEmpty()) {
             inputs.get(tensor).forEach(r -> adviceFor(r.file()).dontNeed(r.offset(), r.length()));
         }
     }

@@ -139,6 +139,25 @@ class InputReadAheadTest {
     }
 
     @Test
+    void inputsAllCachedAtTheStartAreNotReadAhead() throws IOException {
+        List<Path> files = uncachedFiles(2);
+        List<List<FileRange>> inputs = oneFilePerTensor(files);
+        try (InputReadAhead cold = InputReadAhead.forInputs(inputs)) {
+            assertThat(cold.active()).isTrue();
+        }
+
+        for (Path f : files) {
+            Files.readAllBytes(f);
+        }
+        try (InputReadAhead warm = InputReadAhead.forInputs(inputs)) {
+            assertThat(warm.active()).isFalse();
+            warm.starting(0);
+            warm.merged(0);
+        }
+        assertThat(cached(files.get(0))).isEqualTo(1.0);
+    }
+
+    @Test
     void inputsLargerThanAvailableMemoryAreDroppedBehindAndReadOnlyOneTensorAhead() {
         assumeTrue(InputReadAhead.memoryAvailable().isPresent(), "no /proc/meminfo here");
         long available = InputReadAhead.memoryAvailable().getAsLong();
