@@ -16,7 +16,6 @@ final class PageReadahead {
     private static final int MADV_POPULATE_READ = 22;
     private static final long PAGE = 4096;
     private static final MethodHandle MADVISE = lookup();
-    private static volatile boolean working = MADVISE != null;
 
     private PageReadahead() {}
 
@@ -35,19 +34,21 @@ final class PageReadahead {
         }
     }
 
+    /**
+     * Pre-faults {@code mapped}; a failure is ignored, as the pages then fault in when touched. It is not remembered
+     * either: besides EINVAL (a kernel without the call, where each try costs one cheap system call) the call fails
+     * with EINTR when a signal arrives mid-way, which must not turn pre-faulting off for the rest of the process.
+     */
     static void populate(MemorySegment mapped) {
-        if (!working || mapped.byteSize() == 0) {
+        if (MADVISE == null || mapped.byteSize() == 0) {
             return;
         }
         long start = mapped.address() & -PAGE;
         long length = mapped.address() + mapped.byteSize() - start;
         try {
-            int rc = (int) MADVISE.invokeExact(MemorySegment.ofAddress(start), length, MADV_POPULATE_READ);
-            if (rc != 0) {
-                working = false; // EINVAL on kernels without it: stop asking
-            }
+            int ignored = (int) MADVISE.invokeExact(MemorySegment.ofAddress(start), length, MADV_POPULATE_READ);
         } catch (Throwable t) {
-            working = false;
+            // advice only
         }
     }
 }

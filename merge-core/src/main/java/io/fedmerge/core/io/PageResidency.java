@@ -13,8 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Which pages of a mapped file range are in the page cache, by {@code mincore(2)}: it looks the pages up without
- * mapping or reading them. Linux only; elsewhere nothing is reported cached.
+ * Which pages of a file range are in the page cache, by {@code mincore(2)} on a mapping of it: it looks the pages up
+ * without faulting or reading them. Linux only: elsewhere {@link #allCached} is false and {@link #cached} throws.
  */
 public final class PageResidency {
     private static final long PAGE = 4096;
