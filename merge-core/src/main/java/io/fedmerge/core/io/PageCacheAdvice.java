@@ -5,7 +5,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.channels.FileChannel;
@@ -36,25 +35,19 @@ public final class PageCacheAdvice implements AutoCloseable {
 
     private record Natives(MethodHandle open, MethodHandle fadvise, MethodHandle close) {
         static Optional<Natives> lookup() {
-            if (!System.getProperty("os.name", "").startsWith("Linux")) {
+            // open(2) is variadic (its mode argument is only read with O_CREAT)
+            Optional<MethodHandle> open = LinuxCalls.find("open",
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
+                    Linker.Option.firstVariadicArg(2));
+            Optional<MethodHandle> fadvise = LinuxCalls.find("posix_fadvise", FunctionDescriptor.of(
+                    ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_INT));
+            Optional<MethodHandle> close = LinuxCalls.find("close",
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+            if (open.isEmpty() || fadvise.isEmpty() || close.isEmpty()) {
                 return Optional.empty();
             }
-            try {
-                Linker linker = Linker.nativeLinker();
-                SymbolLookup libc = linker.defaultLookup();
-                // open(2) is variadic (its mode argument is only read with O_CREAT)
-                MethodHandle open = linker.downcallHandle(libc.find("open").orElseThrow(),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
-                        Linker.Option.firstVariadicArg(2));
-                MethodHandle fadvise = linker.downcallHandle(libc.find("posix_fadvise").orElseThrow(),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
-                                ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-                MethodHandle close = linker.downcallHandle(libc.find("close").orElseThrow(),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-                return Optional.of(new Natives(open, fadvise, close));
-            } catch (RuntimeException | LinkageError e) {
-                return Optional.empty();
-            }
+            return Optional.of(new Natives(open.get(), fadvise.get(), close.get()));
         }
     }
 

@@ -1,7 +1,6 @@
 package io.fedmerge.core.io;
 
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
@@ -20,18 +19,11 @@ final class PageReadahead {
     private PageReadahead() {}
 
     private static MethodHandle lookup() {
-        if (!System.getProperty("os.name", "").startsWith("Linux")
-                || !Boolean.parseBoolean(System.getProperty("fedmerge.populate", "true"))) {
+        if (!Boolean.parseBoolean(System.getProperty("fedmerge.populate", "true"))) {
             return null;
         }
-        try {
-            Linker linker = Linker.nativeLinker();
-            return linker.defaultLookup().find("madvise").map(f -> linker.downcallHandle(f,
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                            ValueLayout.JAVA_INT))).orElse(null);
-        } catch (RuntimeException | LinkageError e) {
-            return null;
-        }
+        return LinuxCalls.find("madvise", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT)).orElse(null);
     }
 
     /**

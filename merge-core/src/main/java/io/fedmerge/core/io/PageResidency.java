@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
@@ -23,17 +22,8 @@ public final class PageResidency {
     private PageResidency() {}
 
     private static MethodHandle lookup() {
-        if (!System.getProperty("os.name", "").startsWith("Linux")) {
-            return null;
-        }
-        try {
-            Linker linker = Linker.nativeLinker();
-            return linker.defaultLookup().find("mincore").map(f -> linker.downcallHandle(f,
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                            ValueLayout.ADDRESS))).orElse(null);
-        } catch (RuntimeException | LinkageError e) {
-            return null;
-        }
+        return LinuxCalls.find("mincore", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                ValueLayout.JAVA_LONG, ValueLayout.ADDRESS)).orElse(null);
     }
 
     /** Fraction (0 to 1) of the pages of {@code [offset, offset + length)} of {@code file} that are cached. */

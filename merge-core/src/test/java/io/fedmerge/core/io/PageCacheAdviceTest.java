@@ -1,14 +1,10 @@
 package io.fedmerge.core.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,22 +15,11 @@ class PageCacheAdviceTest {
     @TempDir
     Path dir;
 
-    /** A synced (so clean, droppable) file, all of it in the page cache; skips where advice cannot act. */
+    /** A file all of it in the page cache; skips where advice cannot act. */
     private Path cachedFile() throws IOException {
-        Path file = dir.resolve("data.bin");
         byte[] bytes = new byte[SIZE];
         new Random(7).nextBytes(bytes);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ch.write(ByteBuffer.wrap(bytes));
-            ch.force(true);
-        }
-        Files.readAllBytes(file);
-        try (PageCacheAdvice advice = PageCacheAdvice.open(file)) {
-            assumeTrue(advice.effective(), "posix_fadvise is not available here");
-            advice.dontNeed(0, SIZE);
-        }
-        // tmpfs keeps its pages whatever the advice: nothing to observe there
-        assumeTrue(PageResidency.cached(file, 0, SIZE) == 0, "this file system ignores DONTNEED");
+        Path file = UncachedFiles.create(dir.resolve("data.bin"), bytes);
         Files.readAllBytes(file);
         return file;
     }

@@ -5,14 +5,11 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fedmerge.core.io.FileRange;
-import io.fedmerge.core.io.PageCacheAdvice;
 import io.fedmerge.core.io.PageResidency;
+import io.fedmerge.core.io.UncachedFiles;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,21 +22,11 @@ class InputReadAheadTest {
     @TempDir
     Path dir;
 
-    /** Synced input files, none of them cached; skips where the page cache cannot be advised or observed. */
+    /** Input files, none of them cached; skips where the page cache cannot be advised or observed. */
     private List<Path> uncachedFiles(int count) throws IOException {
         List<Path> files = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            Path f = dir.resolve("input-" + i + ".bin");
-            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ch.write(ByteBuffer.allocate(SIZE), 0);
-                ch.force(true);
-            }
-            try (PageCacheAdvice advice = PageCacheAdvice.open(f)) {
-                assumeTrue(advice.effective(), "posix_fadvise is not available here");
-                advice.dontNeed(0, SIZE);
-            }
-            assumeTrue(PageResidency.cached(f, 0, SIZE) == 0, "this file system ignores DONTNEED");
-            files.add(f);
+            files.add(UncachedFiles.create(dir.resolve("input-" + i + ".bin"), new byte[SIZE]));
         }
         return files;
     }
