@@ -1,5 +1,6 @@
 package io.fedmerge.core.bench;
 
+import io.fedmerge.core.io.ProcFields;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,15 +33,6 @@ public final class PeakRss {
     }
 
     private static long field(String name) {
-        try {
-            for (String line : Files.readAllLines(STATUS)) {
-                if (line.startsWith(name)) {
-                    return Long.parseLong(line.substring(name.length()).trim().split("\\s+")[0]) * 1024;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
+        return ProcFields.kilobytes(STATUS, name).orElse(-1);
     }
 }

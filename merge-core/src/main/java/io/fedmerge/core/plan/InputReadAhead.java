@@ -3,8 +3,7 @@ package io.fedmerge.core.plan;
 import io.fedmerge.core.io.FileRange;
 import io.fedmerge.core.io.PageCacheAdvice;
 import io.fedmerge.core.io.PageResidency;
-import java.io.IOException;
-import java.nio.file.Files;
+import io.fedmerge.core.io.ProcFields;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -162,15 +161,6 @@ final class InputReadAhead implements AutoCloseable {
 
     /** MemAvailable of /proc/meminfo: free memory plus what the kernel can reclaim without swapping. */
     static OptionalLong memoryAvailable() {
-        try {
-            for (String line : Files.readAllLines(MEMINFO)) {
-                if (line.startsWith("MemAvailable:")) {
-                    return OptionalLong.of(Long.parseLong(line.replaceAll("\\D", "")) * 1024);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux, or unreadable: no basis for dropping anything
-        }
-        return OptionalLong.empty();
+        return ProcFields.kilobytes(MEMINFO, "MemAvailable:");
     }
 }
