@@ -106,6 +106,21 @@ public final class PageCacheAdvice implements AutoCloseable {
         }
     }
 
+    /** Whether every page of {@code [offset, offset + length)} is in the page cache (false if that cannot be told). */
+    public boolean allCached(long offset, long length) {
+        if (length == 0) {
+            return true;
+        }
+        if (channel == null) {
+            return false;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            return PageResidency.allCached(channel.map(FileChannel.MapMode.READ_ONLY, offset, length, arena));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Drops the clean cached pages of {@code [offset, offset + length)}; the next read comes from disk. */
     public void dontNeed(long offset, long length) {
         if (fd < 0 || length == 0) {

@@ -1,21 +1,16 @@
 package io.fedmerge.core.io;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.nio.channels.FileChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
- * Which pages of a file range are in the page cache, by {@code mincore(2)} on a mapping of it: it looks the pages up
- * without faulting or reading them. Linux only: elsewhere {@link #allCached} is false and {@link #cached} throws.
+ * Which pages of a mapped file range are in the page cache, by {@code mincore(2)}: it looks the pages up without
+ * faulting or reading them. Linux only: elsewhere nothing can be told.
  */
-public final class PageResidency {
+final class PageResidency {
     private static final long PAGE = 4096;
     private static final MethodHandle MINCORE = lookup();
 
@@ -26,21 +21,10 @@ public final class PageResidency {
                 ValueLayout.JAVA_LONG, ValueLayout.ADDRESS)).orElse(null);
     }
 
-    /** Fraction (0 to 1) of the pages of {@code [offset, offset + length)} of {@code file} that are cached. */
-    public static double cached(Path file, long offset, long length) {
-        if (length == 0) {
-            return 1.0;
-        }
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ); Arena arena = Arena.ofConfined()) {
-            MemorySegment mapped = ch.map(FileChannel.MapMode.READ_ONLY, offset, length, arena);
-            long resident = residentPages(mapped);
-            if (resident < 0) {
-                throw new IllegalStateException("mincore(2) is not available here");
-            }
-            return (double) resident / pages(mapped);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /** Fraction (0 to 1) of the pages under {@code mapped} that are cached, or -1 if that cannot be told. */
+    static double fraction(MemorySegment mapped) {
+        long resident = residentPages(mapped);
+        return resident < 0 ? -1 : (double) resident / pages(mapped);
     }
 
     /** Whether every page under {@code mapped} is cached (false if that cannot be told). */

@@ -2,7 +2,6 @@ package io.fedmerge.core.plan;
 
 import io.fedmerge.core.io.FileRange;
 import io.fedmerge.core.io.PageCacheAdvice;
-import io.fedmerge.core.io.PageResidency;
 import io.fedmerge.core.io.ProcFields;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,6 +43,8 @@ final class InputReadAhead implements AutoCloseable {
     private final List<List<FileRange>> inputs;
     private final long window;
     private final boolean dropBehind;
+    /** Every input was cached at the start: nothing is read ahead. */
+    private boolean idle;
     /** Tensors before this one have been handed to the reader. */
     private int requested;
     /** Index of the last tensor merged; reading ahead for it (or an earlier one) is pointless. */
@@ -67,20 +68,17 @@ final class InputReadAhead implements AutoCloseable {
         long total = inputs.stream().mapToLong(InputReadAhead::bytes).sum();
         OptionalLong available = memoryAvailable();
         boolean dropBehind = available.isPresent() && total > available.getAsLong();
-        if (!dropBehind && allCached(inputs)) {
-            return new InputReadAhead(List.of(), 0, false); // a second merge of the same models: nothing to read
-        }
         long window = dropBehind ? 0 : Math.min(MAX_WINDOW, available.orElse(4 * MAX_WINDOW) / 4);
-        return new InputReadAhead(inputs, window, dropBehind);
+        InputReadAhead readAhead = new InputReadAhead(inputs, window, dropBehind);
+        // a second merge of the same models: nothing to read
+        readAhead.idle = !dropBehind && readAhead.allCached();
+        return readAhead;
     }
 
-    private static boolean allCached(List<List<FileRange>> inputs) {
-        try {
-            return inputs.stream().flatMap(List::stream)
-                    .allMatch(r -> PageResidency.cached(r.file(), r.offset(), r.length()) == 1.0);
-        } catch (RuntimeException e) {
-            return false; // cannot tell: read ahead
-        }
+    /** Asked through the reader's own file handles, so each input file is opened once. */
+    private boolean allCached() {
+        return inputs.stream().flatMap(List::stream)
+                .allMatch(r -> adviceFor(r.file()).allCached(r.offset(), r.length()));
     }
 
     boolean dropsBehind() {
@@ -93,7 +91,7 @@ final class InputReadAhead implements AutoCloseable {
 
     /** Whether it reads anything at all (not when every input was cached from the start). */
     boolean active() {
-        return !inputs.isEmpty();
+        return !idle;
     }
 
     /**
@@ -101,7 +99,7 @@ final class InputReadAhead implements AutoCloseable {
      * to the window's bytes beyond it (always at least the next tensor).
      */
     void starting(int tensor) {
-        if (inputs.isEmpty()) {
+        if (idle) {
             return;
         }
         long ahead = 0;
@@ -121,7 +119,7 @@ final class InputReadAhead implements AutoCloseable {
     /** Tensor number {@code tensor} is merged: stop reading ahead for it, and drop its inputs if dropping behind. */
     void merged(int tensor) {
         merged = tensor;
-        if (dropBehind && !inputs.isEmpty()) {
+        if (dropBehind) {
             inputs.get(tensor).forEach(r -> adviceFor(r.file()).dontNeed(r.offset(), r.length()));
         }
     }

@@ -27,14 +27,14 @@ class PageCacheAdviceTest {
     @Test
     void dontNeedDropsOnlyTheRangeItNames() throws IOException {
         Path file = cachedFile();
-        assertThat(PageResidency.cached(file, 0, SIZE)).isEqualTo(1.0);
+        assertThat(UncachedFiles.cached(file, 0, SIZE)).isEqualTo(1.0);
 
         try (PageCacheAdvice advice = PageCacheAdvice.open(file)) {
             advice.dontNeed(SIZE / 2, SIZE / 2);
         }
 
-        assertThat(PageResidency.cached(file, 0, SIZE / 2)).isEqualTo(1.0);
-        assertThat(PageResidency.cached(file, SIZE / 2, SIZE / 2)).isZero();
+        assertThat(UncachedFiles.cached(file, 0, SIZE / 2)).isEqualTo(1.0);
+        assertThat(UncachedFiles.cached(file, SIZE / 2, SIZE / 2)).isZero();
     }
 
     @Test
@@ -42,13 +42,13 @@ class PageCacheAdviceTest {
         Path file = cachedFile();
         try (PageCacheAdvice advice = PageCacheAdvice.open(file)) {
             advice.dontNeed(0, SIZE);
-            assertThat(PageResidency.cached(file, 0, SIZE)).isZero();
+            assertThat(UncachedFiles.cached(file, 0, SIZE)).isZero();
 
             // more than two pieces: every piece must be read
             advice.willNeed(0, SIZE, () -> false);
         }
 
-        assertThat(PageResidency.cached(file, 0, SIZE)).isEqualTo(1.0);
+        assertThat(UncachedFiles.cached(file, 0, SIZE)).isEqualTo(1.0);
     }
 
     @Test
@@ -59,7 +59,7 @@ class PageCacheAdviceTest {
             advice.willNeed(0, SIZE, () -> true);
         }
 
-        assertThat(PageResidency.cached(file, 0, SIZE)).isZero();
+        assertThat(UncachedFiles.cached(file, 0, SIZE)).isZero();
     }
 
     @Test

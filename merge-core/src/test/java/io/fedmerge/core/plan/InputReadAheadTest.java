@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.fedmerge.core.io.FileRange;
-import io.fedmerge.core.io.PageResidency;
 import io.fedmerge.core.io.UncachedFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,7 +36,7 @@ class InputReadAheadTest {
     }
 
     private static double cached(Path file) {
-        return PageResidency.cached(file, 0, SIZE);
+        return UncachedFiles.cached(file, 0, SIZE);
     }
 
     private static void awaitCached(Path file) {
@@ -82,8 +81,8 @@ class InputReadAheadTest {
         try (InputReadAhead readAhead = new InputReadAhead(inputs, 0, false)) {
             readAhead.starting(0);
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-                assertThat(PageResidency.cached(files.get(0), SIZE / 2, SIZE / 2)).isEqualTo(1.0);
-                assertThat(PageResidency.cached(files.get(1), 0, SIZE / 3)).isEqualTo(1.0);
+                assertThat(UncachedFiles.cached(files.get(0), SIZE / 2, SIZE / 2)).isEqualTo(1.0);
+                assertThat(UncachedFiles.cached(files.get(1), 0, SIZE / 3)).isEqualTo(1.0);
             });
         }
         assertThat(cached(files.get(2))).isZero();
