@@ -20,9 +20,7 @@ class MergeDiskFullTest {
 
     @Test
     void aFullVolumeFailsTheMergeWithASpecificMessageAndLeavesNothing() throws Exception {
-        Path models = dir.resolve("m");
-        assertThat(CliRun.of("generate", "--out", models.toString(), "--preset", "tiny", "--variants", "2",
-                "--seed", "4").exitCode()).isZero();
+        Path models = GeneratedModels.tiny(dir, 2, 4);
         long modelBytes;
         try (var files = Files.list(models.resolve("base"))) {
             modelBytes = files.filter(p -> p.toString().endsWith(".safetensors")).mapToLong(p -> p.toFile().length())

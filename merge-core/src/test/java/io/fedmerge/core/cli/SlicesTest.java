@@ -197,10 +197,7 @@ class SlicesTest {
                 parameters: {weight: 0.5}
                 dtype: float32
                 """;
-        Path cfg = Files.writeString(models.resolve("slice-bases.yml"), sliced);
-        CliRun r = CliRun.of("merge", cfg.toString(), dir.resolve("slice-bases").toString());
-        assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.err()).contains("slices[1]: residual_weight 0.25 is ignored");
+        assertThat(mergeRun("slice-bases", sliced).err()).contains("slices[1]: residual_weight 0.25 is ignored");
 
         try (Checkpoint s = Checkpoint.open(dir.resolve("slice-bases")); Checkpoint a = Checkpoint.open(overBase);
                 Checkpoint b = Checkpoint.open(overTwo)) {
@@ -247,10 +244,16 @@ class SlicesTest {
     }
 
     private static Path merge(String name, String yaml) throws Exception {
+        mergeRun(name, yaml);
+        return dir.resolve(name);
+    }
+
+    /** Merges {@code yaml} into dir/{@code name}, which must succeed; the run, for its messages. */
+    private static CliRun mergeRun(String name, String yaml) throws Exception {
         Path cfg = Files.writeString(models.resolve(name + ".yml"), yaml);
         CliRun r = CliRun.of("merge", cfg.toString(), dir.resolve(name).toString());
         assertThat(r.exitCode()).as(r.err()).isZero();
-        return dir.resolve(name);
+        return r;
     }
 
     private static int layers(Path model) throws Exception {
