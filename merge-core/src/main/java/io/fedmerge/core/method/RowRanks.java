@@ -23,15 +23,31 @@ final class RowRanks {
 
     /** Fills {@code rankOf[0, m)} with the ranks of {@code x[from, from + m)}. */
     void rank(float[] x, int from, int m, int[] rankOf) {
+        reserve(m);
+        for (int j = 0; j < m; j++) {
+            magnitudes[j] = Float.floatToRawIntBits(x[from + j]) & 0x7FFFFFFF;
+        }
+        rankMagnitudes(m, rankOf);
+    }
+
+    /** Fills {@code rankOf[0, m)} with the ranks of the magnitudes' bits {@code magnitudeBits[0, m)}. */
+    void rank(int[] magnitudeBits, int m, int[] rankOf) {
+        reserve(m);
+        System.arraycopy(magnitudeBits, 0, magnitudes, 0, m);
+        rankMagnitudes(m, rankOf);
+    }
+
+    private void reserve(int m) {
         if (keys.length < m) {
             keys = new int[m];
             magnitudes = new int[m];
         }
+    }
+
+    private void rankMagnitudes(int m, int[] rankOf) {
         int indexBits = m <= 1 ? 0 : 32 - Integer.numberOfLeadingZeros(m - 1);
         for (int j = 0; j < m; j++) {
-            int magnitude = Float.floatToRawIntBits(x[from + j]) & 0x7FFFFFFF;
-            magnitudes[j] = magnitude;
-            keys[j] = (magnitude >>> indexBits) << indexBits | j; // < 2³¹: sorts as a non-negative int
+            keys[j] = (magnitudes[j] >>> indexBits) << indexBits | j; // < 2³¹: sorts as a non-negative int
         }
         Arrays.sort(keys, 0, m);
         int mask = (int) ((1L << indexBits) - 1);

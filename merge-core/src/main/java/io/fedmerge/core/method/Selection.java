@@ -188,7 +188,7 @@ sealed interface Selection {
 
         @Override
         public void apply(Slice block, float[] delta) {
-            io.fedmerge.core.tensor.RandomMask.apply(rng, p, block.first(), delta, block.length());
+            RandomMask.apply(rng, p, block.first(), delta, block.length());
         }
     }
 
@@ -197,8 +197,8 @@ sealed interface Selection {
      * (ties by flat index) is kept with probability p_j = (d − ε) + 2ε·r_j/(m − 1), so the row keeps d on average and
      * favours large magnitudes. With {@code divideByProbability} each survivor is divided by its own p (the original
      * DELLA rescale); otherwise rescaling is left to the caller. The draw test u &lt; p is done exactly as an integer
-     * comparison of the draw's 53 bits with ⌈p·2⁵³⌉ (one threshold per rank, computed once per tensor), in element
-     * order and without a data-dependent branch, so the per-row cost left is ranking the magnitudes.
+     * comparison of the draw's 53 bits with ⌈p·2⁵³⌉ (one threshold per rank, computed once per tensor); without
+     * the division, {@link MagPruneRow} decides most elements from bounds on their rank and ranks only the rest.
      */
     record DellaKeep(CounterRng rng, double density, double epsilon, int rowLength, boolean divideByProbability,
             long[] thresholds, double[] probabilities) implements Selection, Cursor {
@@ -214,41 +214,44 @@ sealed interface Selection {
             }
         }
 
-        /** A cursor with its own ranking buffers, reused across the slice's blocks (the record is shared). */
+        /** A cursor with its own buffers, reused across the slice's blocks (the record is shared). */
         @Override
         public Cursor cursor(int slice) {
             RowRanks ranks = new RowRanks();
+            MagPruneRow rows = new MagPruneRow();
             int[] rankOf = new int[rowLength];
-            return (block, delta) -> apply(block, delta, ranks, rankOf);
+            return (block, delta) -> apply(block, delta, ranks, rows, rankOf);
         }
 
         @Override
         public void apply(Slice block, float[] delta) {
-            apply(block, delta, new RowRanks(), new int[rowLength]);
+            cursor(0).apply(block, delta);
         }
 
-        private void apply(Slice block, float[] delta, RowRanks ranks, int[] rankOf) {
+        private void apply(Slice block, float[] delta, RowRanks ranks, MagPruneRow rows, int[] rankOf) {
             if (block.length() % rowLength != 0) {
                 throw new io.fedmerge.core.FedmergeException("della needs whole rows of " + rowLength
                         + " elements per block; this tensor's rows are longer than a slice");
             }
             for (int start = 0; start < block.length(); start += rowLength) {
-                applyRow(block.first() + start, delta, start, ranks, rankOf);
+                long firstFlat = block.first() + start;
+                if (divideByProbability) {
+                    divideRow(firstFlat, delta, start, ranks, rankOf);
+                } else {
+                    rows.keep(rng, firstFlat, delta, start, rowLength, thresholds);
+                }
             }
         }
 
-        private void applyRow(long firstFlat, float[] delta, int start, RowRanks ranks, int[] rankOf) {
+        /** Survivors are divided by their own p, which needs every rank. */
+        private void divideRow(long firstFlat, float[] delta, int start, RowRanks ranks, int[] rankOf) {
             int m = rowLength;
             ranks.rank(delta, start, m, rankOf);
-            if (divideByProbability) {
-                for (int j = 0; j < m; j++) {
-                    int rank = rankOf[j];
-                    float kept = (float) (delta[start + j] / probabilities[rank]);
-                    delta[start + j] = rng.bits53(firstFlat + j) < thresholds[rank] ? kept : 0f;
-                }
-                return;
+            for (int j = 0; j < m; j++) {
+                int rank = rankOf[j];
+                float kept = (float) (delta[start + j] / probabilities[rank]);
+                delta[start + j] = rng.bits53(firstFlat + j) < thresholds[rank] ? kept : 0f;
             }
-            RandomMask.keepBelow(rng, firstFlat, delta, start, m, thresholds, rankOf);
         }
     }
 }

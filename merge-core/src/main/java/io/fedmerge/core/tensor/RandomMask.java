@@ -23,19 +23,26 @@ public final class RandomMask {
     }
 
     /**
-     * Keeps {@code x[from + i]} for i in [0, length) iff the draw at flat index {@code first + i} is below
-     * {@code thresholds[thresholdOf[i]]} (each a ⌈p·2⁵³⌉, as DELLA's rank-dependent keep probabilities give), and
-     * zeroes it otherwise.
+     * Element i in [0, length), at flat index {@code first + i}, has a threshold known to lie between
+     * {@code thresholds[low[i]]} and {@code thresholds[high[i]]} (the thresholds not decreasing with the index, as
+     * DELLA's rank-dependent ⌈p·2⁵³⌉ do). Keeps {@code x[from + i]} when its draw is below the lower one, zeroes it
+     * when the draw is not below the upper one, and otherwise leaves it and lists i in {@code undecided}, in
+     * ascending order. Returns how many it listed: none when low and high are equal.
      */
-    public static void keepBelow(CounterRng rng, long first, float[] x, int from, int length, long[] thresholds,
-            int[] thresholdOf) {
-        int done = FloatCodec.simdEnabled()
-                ? Simd.keepBelow(rng.state(), first, x, from, length, thresholds, thresholdOf) : 0;
+    public static int keepWithin(CounterRng rng, long first, float[] x, int from, int length, long[] thresholds,
+            int[] low, int[] high, int[] undecided) {
+        int done = FloatCodec.simdEnabled() ? length - length % Simd.L.length() : 0;
+        int open = done == 0 ? 0 : Simd.keepWithin(rng.state(), first, x, from, done, thresholds, low, high,
+                undecided);
         for (int i = done; i < length; i++) {
-            if (rng.bits53(first + i) >= thresholds[thresholdOf[i]]) {
+            long draw = rng.bits53(first + i);
+            if (draw >= thresholds[high[i]]) {
                 x[from + i] = 0f;
+            } else if (draw >= thresholds[low[i]]) {
+                undecided[open++] = i;
             }
         }
+        return open;
     }
 
     static void applyScalar(CounterRng rng, long threshold, long first, float[] x, int from, int length) {
@@ -51,7 +58,7 @@ public final class RandomMask {
          * The machine's own width (a fixed 512-bit species runs as slow, allocating Java code on a CPU without
          * AVX-512: measured on this project's AVX2 machine, DELLA 2× and DARE 8× slower); floats in as many lanes.
          */
-        private static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
+        static final VectorSpecies<Long> L = LongVector.SPECIES_PREFERRED;
         private static final VectorSpecies<Float> F =
                 VectorSpecies.of(float.class, VectorShape.forBitSize(L.vectorBitSize() / 2));
         private static final long GAMMA = 0x9E3779B97F4A7C15L;
@@ -69,18 +76,24 @@ public final class RandomMask {
             return i;
         }
 
-        /** {@link #apply} with a limit per element, {@code thresholds[thresholdOf[i]]}. */
-        static int keepBelow(long state, long first, float[] x, int from, int length, long[] thresholds,
-                int[] thresholdOf) {
+        /** {@link #keepWithin} over [0, length), a multiple of the lane count. */
+        static int keepWithin(long state, long first, float[] x, int from, int length, long[] thresholds, int[] low,
+                int[] high, int[] undecided) {
             int lanes = L.length();
-            int i = 0;
-            for (; i + lanes <= length; i += lanes) {
-                LongVector limit = LongVector.fromArray(L, thresholds, 0, thresholdOf, i);
-                VectorMask<Long> drop = bits53(state, first + i).compare(VectorOperators.GE, limit);
+            int open = 0;
+            for (int i = 0; i < length; i += lanes) {
+                LongVector draw = bits53(state, first + i);
+                LongVector upper = LongVector.fromArray(L, thresholds, 0, high, i);
+                LongVector lower = LongVector.fromArray(L, thresholds, 0, low, i);
+                VectorMask<Long> drop = draw.compare(VectorOperators.GE, upper);
                 FloatVector v = FloatVector.fromArray(F, x, from + i);
                 v.blend(0f, drop.cast(F)).intoArray(x, from + i);
+                VectorMask<Long> between = draw.compare(VectorOperators.GE, lower).andNot(drop);
+                for (long lanesOpen = between.toLong(); lanesOpen != 0; lanesOpen &= lanesOpen - 1) {
+                    undecided[open++] = i + Long.numberOfTrailingZeros(lanesOpen);
+                }
             }
-            return i;
+            return open;
         }
 
         /** {@link CounterRng#bits53} of the counters k, k + 1, … in the lanes. */

@@ -36,34 +36,73 @@ class DellaKeepTest {
         }
     }
 
+    /** Rows that take each of MagPruneRow's ways: exact buckets, bounds, counting, ranking the row, the fallback. */
+    private enum Row {
+        /** Few magnitudes, both signs, and zeros: ties must fall back to index order. */
+        FEW_VALUES,
+        /** Differences of BF16 values, as checkpoints give: one magnitude per bucket, nearly always. */
+        BF16_DIFFERENCES,
+        /** Continuous magnitudes: bucket bounds, a draw between them now and then, ranked by counting. */
+        GAUSSIAN,
+        /** Thousands of distinct magnitudes within one bucket's range: too many undecided, the row is ranked. */
+        CLUSTERED,
+        /** Magnitudes over 60 binades: most fall below the bucket window and share one bucket. */
+        WIDE;
+
+        float value(Random random) {
+            return switch (this) {
+                case FEW_VALUES -> random.nextInt(5) == 0 ? 0f
+                        : (random.nextBoolean() ? 1 : -1) * (random.nextInt(9) + 1) * 0.01f;
+                case BF16_DIFFERENCES -> {
+                    float base = bf16((float) (random.nextGaussian() * 0.02));
+                    yield bf16((float) (base + random.nextGaussian() * 0.0005)) - base;
+                }
+                case GAUSSIAN -> (float) (random.nextGaussian() * 0.001);
+                case CLUSTERED -> (random.nextBoolean() ? 1 : -1) * (1f + random.nextInt(1 << 14) * 0x1p-23f);
+                case WIDE -> (float) Math.scalb(random.nextDouble(), -random.nextInt(60));
+            };
+        }
+
+        private static float bf16(float x) {
+            int bits = Float.floatToRawIntBits(x);
+            return Float.intBitsToFloat(bits + 0x7FFF + (bits >>> 16 & 1) & 0xFFFF0000);
+        }
+    }
+
     @Test
     void matchesTheDefinitionBitForBit() {
         Random random = new Random(7);
-        for (int m : new int[] {1, 2, 7, 64, 4096}) {
-            for (boolean divide : new boolean[] {false, true}) {
-                for (double[] de : new double[][] {{0.6, 0.05}, {0.5, 0.5}, {0.9, 0.1}, {0.3, 0.0}}) {
-                    int rows = Math.max(1, 8192 / m);
-                    float[] delta = new float[rows * m];
-                    for (int i = 0; i < delta.length; i++) {
-                        // Few distinct magnitudes, both signs, and zeros: ties must fall back to index order.
-                        delta[i] = random.nextInt(5) == 0 ? 0f : (random.nextBoolean() ? 1 : -1)
-                                * (random.nextInt(9) + 1) * 0.01f;
-                    }
-                    float[] expected = delta.clone();
-                    CounterRng rng = CounterRng.forTensor(3, "model.layers.0.mlp.up_proj.weight", "hospital-" + m);
-                    long first = 1_000_000L * m;
-                    for (int r = 0; r < rows; r++) {
-                        reference(rng, de[0], de[1], m, divide, first + (long) r * m, expected, r * m);
-                    }
-                    new Selection.DellaKeep(rng, de[0], de[1], m, divide)
-                            .apply(new Slice(0, first, delta.length, new float[delta.length], new float[][] {delta}),
-                                    delta);
-                    for (int i = 0; i < delta.length; i++) {
-                        assertThat(Float.floatToRawIntBits(delta[i])).as("m=%d divide=%s d=%s i=%d", m, divide,
-                                Arrays.toString(de), i).isEqualTo(Float.floatToRawIntBits(expected[i]));
+        for (int m : new int[] {1, 2, 7, 64, 4096, 14336}) {
+            for (Row kind : Row.values()) {
+                for (boolean divide : new boolean[] {false, true}) {
+                    // The last pair: a negative epsilon, so the keep probability falls with the rank.
+                    for (double[] de : new double[][] {{0.6, 0.05}, {0.5, 0.5}, {0.9, 0.1}, {0.3, 0.0}, {0.5, -0.2}}) {
+                        int rows = Math.max(1, 8192 / m);
+                        float[] delta = new float[rows * m];
+                        for (int i = 0; i < delta.length; i++) {
+                            delta[i] = kind.value(random);
+                        }
+                        check(m, kind + " divide=" + divide + " d=" + Arrays.toString(de), de[0], de[1], divide,
+                                rows, delta);
                     }
                 }
             }
+        }
+    }
+
+    private static void check(int m, String what, double density, double epsilon, boolean divide, int rows,
+            float[] delta) {
+        float[] expected = delta.clone();
+        CounterRng rng = CounterRng.forTensor(3, "model.layers.0.mlp.up_proj.weight", "hospital-" + m);
+        long first = 1_000_000L * m;
+        for (int r = 0; r < rows; r++) {
+            reference(rng, density, epsilon, m, divide, first + (long) r * m, expected, r * m);
+        }
+        new Selection.DellaKeep(rng, density, epsilon, m, divide)
+                .apply(new Slice(0, first, delta.length, new float[delta.length], new float[][] {delta}), delta);
+        for (int i = 0; i < delta.length; i++) {
+            assertThat(Float.floatToRawIntBits(delta[i])).as("m=%d %s i=%d", m, what, i)
+                    .isEqualTo(Float.floatToRawIntBits(expected[i]));
         }
     }
 

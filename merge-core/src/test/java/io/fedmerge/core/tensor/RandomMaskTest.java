@@ -27,29 +27,51 @@ class RandomMaskTest {
         }
     }
 
-    /** Rank-dependent thresholds (DELLA): each element's own limit, gathered through an index map, at any offset. */
+    /**
+     * Thresholds known only within bounds (DELLA's ranks bounded by buckets), gathered through two index maps at any
+     * offset: kept below the lower one, dropped from the upper one, listed and left as they are in between; equal
+     * bounds leave nothing undecided.
+     */
     @Test
-    void perElementThresholdsMatchTheDefinition() {
+    void boundedThresholdsKeepDropOrListEachElement() {
         CounterRng rng = CounterRng.forTensor(9, "ex.weight", "hosp-b");
         java.util.SplittableRandom random = new java.util.SplittableRandom(2);
         long[] thresholds = new long[50];
         for (int t = 0; t < thresholds.length; t++) {
             thresholds[t] = (long) Math.ceil(t / 49.0 * 0x1p53);
         }
-        for (int length : new int[] {0, 1, 7, 8, 9, 203}) {
-            for (long first : new long[] {0, 3, 1L << 40}) {
-                int from = 5;
-                int[] thresholdOf = random.ints(length, 0, thresholds.length).toArray();
-                float[] x = new float[from + length];
-                java.util.Arrays.fill(x, 2f);
-                RandomMask.keepBelow(rng, first, x, from, length, thresholds, thresholdOf);
-                for (int i = 0; i < from; i++) {
-                    assertThat(x[i]).as("before the range").isEqualTo(2f);
-                }
-                for (int i = 0; i < length; i++) {
-                    boolean kept = rng.bits53(first + i) < thresholds[thresholdOf[i]];
-                    assertThat(Float.floatToRawIntBits(x[from + i])).as("length %d element %d", length, i)
-                            .isEqualTo(Float.floatToRawIntBits(kept ? 2f : 0f));
+        for (boolean exact : new boolean[] {true, false}) {
+            for (int length : new int[] {0, 1, 7, 8, 9, 203}) {
+                for (long first : new long[] {0, 3, 1L << 40}) {
+                    int from = 5;
+                    int[] low = random.ints(length, 0, thresholds.length).toArray();
+                    int[] high = exact ? low : java.util.Arrays.stream(low)
+                            .map(l -> Math.min(thresholds.length - 1, l + random.nextInt(30))).toArray();
+                    int[] undecided = new int[length];
+                    float[] x = new float[from + length];
+                    java.util.Arrays.fill(x, 2f);
+                    int open = RandomMask.keepWithin(rng, first, x, from, length, thresholds, low, high, undecided);
+                    for (int i = 0; i < from; i++) {
+                        assertThat(x[i]).as("before the range").isEqualTo(2f);
+                    }
+                    java.util.List<Integer> listed = new java.util.ArrayList<>();
+                    for (int i = 0; i < length; i++) {
+                        long draw = rng.bits53(first + i);
+                        boolean between = draw >= thresholds[low[i]] && draw < thresholds[high[i]];
+                        if (between) {
+                            listed.add(i);
+                        }
+                        boolean dropped = draw >= thresholds[high[i]];
+                        assertThat(Float.floatToRawIntBits(x[from + i])).as("length %d element %d", length, i)
+                                .isEqualTo(Float.floatToRawIntBits(dropped ? 0f : 2f));
+                    }
+                    assertThat(java.util.Arrays.stream(undecided, 0, open).boxed().toList())
+                            .as("undecided, length %d", length).isEqualTo(listed);
+                    if (exact) {
+                        assertThat(open).isZero();
+                    } else if (length == 203) {
+                        assertThat(open).as("some draws fall between their bounds").isPositive();
+                    }
                 }
             }
         }
