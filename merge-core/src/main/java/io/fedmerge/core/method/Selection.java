@@ -105,8 +105,8 @@ sealed interface Selection {
     /**
      * A selection whose decisions are costly to make (DELLA ranks every row) and are needed twice, by the L1-norm pass
      * and by the merge: the first cursor of a slice applies it and records which elements it dropped, one bit each
-     * (n/8 bytes per tensor at most); the next cursor of that slice replays the bits and releases them. Only for
-     * selections that keep or zero an element and never change a kept value.
+     * (n/8 bytes per tensor at most; a +0.0 counts as dropped); the next cursor of that slice replays the bits and
+     * releases them. Only for selections that keep or zero an element and never change a kept value.
      */
     record Remembered(Selection decided, Map<Integer, DroppedBits> dropped) implements Selection {
 
@@ -117,7 +117,7 @@ sealed interface Selection {
             }
         }
 
-        /** One slice's decisions: bit i set when the slice's element i was dropped. */
+        /** One slice's decisions: bit i set when the slice's element i is +0.0 after the decision. */
         static final class DroppedBits {
             private long[] words = new long[0];
         }
@@ -135,26 +135,20 @@ sealed interface Selection {
 
         private static Cursor record(Cursor decide, DroppedBits bits) {
             long[] seen = {0};
-            float[][] before = {new float[0]};
             return (block, delta) -> {
-                int len = block.length();
-                if (before[0].length < len) {
-                    before[0] = new float[len];
-                }
-                System.arraycopy(delta, 0, before[0], 0, len);
                 decide.apply(block, delta);
+                int len = block.length();
                 int at = (int) seen[0];
                 int words = (at + len + 63) >>> 6;
                 if (bits.words.length < words) {
                     bits.words = Arrays.copyOf(bits.words, Math.max(words, 2 * bits.words.length));
                 }
                 long[] w = bits.words;
-                float[] old = before[0];
                 for (int j = 0; j < len; j++) {
-                    // Dropped elements become +0.0, so their bits change (a dropped -0.0 too); kept ones keep theirs.
-                    int changed = Float.floatToRawIntBits(delta[j]) ^ Float.floatToRawIntBits(old[j]);
+                    // A dropped element is +0.0 now. So is a +0.0 that was kept, and replaying a drop on it gives
+                    // the same bits; so no copy of the block from before the decision is needed.
                     int i = at + j;
-                    w[i >>> 6] |= (long) ((changed | -changed) >>> 31) << i;
+                    w[i >>> 6] |= (Float.floatToRawIntBits(delta[j]) == 0 ? 1L : 0L) << i;
                 }
                 seen[0] += len;
             };
