@@ -41,7 +41,7 @@ final class MagPruneRow {
      * {@code thresholds[rank_j]}, rank_j being the element's ascending (|x|, index) rank in the row.
      */
     void keep(CounterRng rng, long firstFlat, float[] x, int from, int m, long[] thresholds) {
-        // Upper-bit values in the window: 2–4 per element and at least 8 binades (512 a binade); two keys each.
+        // Upper-bit values in the window: one or two per element, at least 4,096 (8 binades of 512); two keys each.
         int window = Math.min(1 << (31 - SHIFT), Math.max(4096, Integer.highestOneBit(Math.max(1, m - 1)) << 1));
         int buckets = 2 * window;
         reserve(m, buckets);
