@@ -198,6 +198,12 @@ public final class Checkpoint implements AutoCloseable {
         return f.mapElements(f.tensor(stored(name)), first, count, arena);
     }
 
+    /** Elements [first, first + count) of tensor {@code name}, read as decoded on the thread of {@code arena}. */
+    public ElementRun readElements(String name, long first, int count, java.lang.foreign.Arena arena) {
+        SafetensorsFile f = fileByTensor.get(name);
+        return f.readElements(f.tensor(stored(name)), first, count, arena);
+    }
+
     /** Where tensor {@code name}'s bytes are on disk. */
     public FileRange fileRange(String name) {
         SafetensorsFile f = fileByTensor.get(name);

@@ -5,19 +5,19 @@ import io.fedmerge.core.tensor.FloatCodec;
 import java.lang.foreign.MemorySegment;
 
 /** A mapped run of a tensor's elements, decoded to float32 on demand, block by block. */
-public record MappedElements(MemorySegment segment, DType dtype) {
+public record MappedElements(MemorySegment segment, DType dtype) implements ElementRun {
 
-    /** Decodes elements [offset, offset + count) of this run into {@code dst[0, count)}. */
+    @Override
     public void decode(int offset, int count, float[] dst) {
         FloatCodec.decode(segment, (long) offset * dtype.byteSize(), dtype, dst, 0, count);
     }
 
-    /** {@link #decode}, returning whether every value is finite (checked in the same pass). */
+    @Override
     public boolean decodeFinite(int offset, int count, float[] dst) {
         return FloatCodec.decodeMinusFinite(segment, (long) offset * dtype.byteSize(), dtype, null, dst, count);
     }
 
-    /** {@code dst = decoded - minus} for elements [offset, offset + count), returning whether all are finite. */
+    @Override
     public boolean decodeMinusFinite(int offset, int count, float[] minus, float[] dst) {
         return FloatCodec.decodeMinusFinite(segment, (long) offset * dtype.byteSize(), dtype, minus, dst, count);
     }

@@ -137,6 +137,20 @@ public final class SafetensorsFile implements AutoCloseable {
         return new MappedElements(segment, t.dtype());
     }
 
+    /**
+     * Elements [{@code first}, {@code first + count}) of {@code t}, read from the file as they are decoded (see
+     * {@link ReadElements}); the reads use a buffer from {@code arena}, so only its thread may decode them.
+     */
+    public ElementRun readElements(TensorInfo t, long first, int count, Arena arena) {
+        int size = t.dtype().byteSize();
+        if (first < 0 || count < 0 || (first + count) * size > t.byteLength()) {
+            throw new IndexOutOfBoundsException("elements [" + first + ", " + (first + count) + ") outside tensor "
+                    + t.name() + " of " + t.byteLength() / size + " elements");
+        }
+        return new ReadElements(channel, path, t.name(), dataStart + t.begin() + first * size, count, t.dtype(),
+                arena);
+    }
+
     /** Decodes elements [{@code first}, {@code first + count}) of {@code t} into {@code dst[0, count)} as float32. */
     public void readFloats(TensorInfo t, long first, int count, float[] dst) {
         if (count == 0) {

@@ -2,7 +2,7 @@ package io.fedmerge.core.plan;
 
 import io.fedmerge.core.io.Checkpoint;
 import io.fedmerge.core.io.FileRange;
-import io.fedmerge.core.io.MappedElements;
+import io.fedmerge.core.io.ElementRun;
 import java.lang.foreign.Arena;
 import java.util.List;
 
@@ -26,7 +26,7 @@ public final class CheckpointDelta implements DeltaSource {
 
     @Override
     public Mapped map(String tensor, long first, int length, Arena arena) {
-        MappedElements theta = finetuned.mapElements(tensor, first, length, arena);
+        ElementRun theta = finetuned.readElements(tensor, first, length, arena);
         return new Mapped() {
             @Override
             public void read(int offset, int len, float[] base, float[] dst) {

@@ -1,7 +1,7 @@
 package io.fedmerge.core.plan;
 
 import io.fedmerge.core.io.Checkpoint;
-import io.fedmerge.core.io.MappedElements;
+import io.fedmerge.core.io.ElementRun;
 import java.util.List;
 
 /** Builds the runner's reader for one tensor: base and deltas mapped per slice, every block checked to be finite. */
@@ -12,7 +12,7 @@ final class SliceReaders {
             List<DeltaSource> sources) {
         String[] labels = sources.stream().map(src -> "model " + src.id()).toArray(String[]::new);
         return (first, length, arena) -> {
-            MappedElements b = base.mapElements(tensor, first, length, arena);
+            ElementRun b = base.readElements(tensor, first, length, arena);
             DeltaSource.Mapped[] deltas = new DeltaSource.Mapped[sources.size()];
             for (int i = 0; i < deltas.length; i++) {
                 deltas[i] = sources.get(i).map(tensor, first, length, arena);

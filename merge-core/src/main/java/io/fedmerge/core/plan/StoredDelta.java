@@ -2,7 +2,7 @@ package io.fedmerge.core.plan;
 
 import io.fedmerge.core.io.Checkpoint;
 import io.fedmerge.core.io.FileRange;
-import io.fedmerge.core.io.MappedElements;
+import io.fedmerge.core.io.ElementRun;
 import java.lang.foreign.Arena;
 import java.util.List;
 
@@ -23,7 +23,7 @@ public final class StoredDelta implements DeltaSource {
 
     @Override
     public Mapped map(String tensor, long first, int length, Arena arena) {
-        MappedElements delta = taskVector.mapElements(tensor, first, length, arena);
+        ElementRun delta = taskVector.readElements(tensor, first, length, arena);
         return (offset, len, base, dst) -> delta.decode(offset, len, dst);
     }
 
