@@ -4,7 +4,7 @@ import io.fedmerge.core.io.Checkpoint;
 import io.fedmerge.core.io.ElementRun;
 import java.util.List;
 
-/** Builds the runner's reader for one tensor: base and deltas mapped per slice, every block checked to be finite. */
+/** Builds the runner's reader for one tensor: base and deltas read block by block, each block checked to be finite. */
 final class SliceReaders {
     private SliceReaders() {}
 

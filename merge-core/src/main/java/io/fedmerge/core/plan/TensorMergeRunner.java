@@ -16,9 +16,9 @@ import java.util.concurrent.Future;
 
 /**
  * Drives one {@link TensorMerge} over a tensor cut into fixed slices, each cut into cache-sized blocks: every
- * statistics pass, then the merge pass, slices spread over the worker pool. A slice's input ranges are mapped once
- * (and unmapped when it is done, so resident memory stays bounded); its blocks are decoded one at a time into small
- * per-thread buffers, which keeps the method's loops in cache. The slicing depends only on the tensor's shape and
+ * statistics pass, then the merge pass, slices spread over the worker pool. A slice's inputs are opened once per
+ * pass; its blocks are read and decoded one at a time into small per-thread buffers, which bounds resident memory and
+ * keeps the method's loops in cache. The slicing depends only on the tensor's shape and
  * the configured sizes, never on the number of threads, and statistics are combined in slice order — so the output
  * is bit-identical for any thread count.
  */
@@ -28,7 +28,7 @@ public final class TensorMergeRunner {
     /** Default block: 16 Ki elements, 64 KB per float32 buffer. */
     public static final int DEFAULT_BLOCK_ELEMENTS = 1 << 14;
 
-    /** Maps the inputs of elements [first, first + length) for as long as {@code arena} is open. */
+    /** Opens the inputs of elements [first, first + length) for as long as {@code arena} is open. */
     public interface SliceReader {
         SliceInput open(long first, int length, Arena arena);
     }
