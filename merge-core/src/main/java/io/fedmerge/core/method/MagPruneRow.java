@@ -2,6 +2,7 @@ package io.fedmerge.core.method;
 
 import io.fedmerge.core.tensor.CounterRng;
 import io.fedmerge.core.tensor.RandomMask;
+import java.util.Arrays;
 
 /**
  * DELLA's keep test for one row (u_j &lt; p(rank_j), MERGE_METHODS §2.7) without sorting the row. The thresholds grow
@@ -62,7 +63,7 @@ final class MagPruneRow {
             next += count[k];
         }
         boundRanks(m);
-        java.util.Arrays.fill(count, lowest, buckets, 0);
+        Arrays.fill(count, lowest, buckets, 0);
         int open = RandomMask.keepWithin(rng, firstFlat, x, from, m, thresholds, low, high, undecided);
         if (open > SCAN_LIMIT) {
             rowRanks.rank(magnitudes, m, rankOf);
@@ -76,8 +77,10 @@ final class MagPruneRow {
         }
     }
 
-    /** Keys every element (see the class comment; {@code base} is the window's lowest upper bits less one) and counts
-     * the buckets. Returns the lowest bucket used. */
+    /**
+     * Keys every element (see the class comment; {@code base} is the window's lowest upper bits less one) and counts
+     * the buckets. Returns the lowest bucket used.
+     */
     private int countBuckets(int m, int base) {
         int lowest = Integer.MAX_VALUE;
         for (int j = 0; j < m; j++) {

@@ -103,7 +103,7 @@ sealed interface Selection {
     }
 
     /**
-     * A selection whose decisions are costly to make (DELLA ranks every row) and are needed twice, by the L1-norm pass
+     * A selection whose decisions are costly to make (DELLA bounds every row) and are needed twice, by the L1-norm pass
      * and by the merge: the first cursor of a slice applies it and records which elements it dropped, one bit each
      * (n/8 bytes per tensor at most; a +0.0 counts as dropped); the next cursor of that slice replays the bits and
      * releases them. Only for selections that keep or zero an element and never change a kept value.
