@@ -94,6 +94,23 @@ class ReadElementsTest {
         }
     }
 
+    /** A worker interrupted mid-merge (a failed or cancelled merge) gets a message that says so, not a stack of I/O. */
+    @Test
+    void anInterruptedReadSaysItWasInterrupted() {
+        Path file = write();
+        try (SafetensorsFile f = SafetensorsFile.open(file); Arena arena = Arena.ofConfined()) {
+            ElementRun read = f.readElements(f.tensor("f"), 0, N, arena);
+            Thread.currentThread().interrupt();
+            try {
+                assertThatThrownBy(() -> read.decode(0, 1_000, new float[1_000]))
+                        .isInstanceOf(UncheckedIOException.class)
+                        .hasMessageContaining("interrupted while reading f of");
+            } finally {
+                Thread.interrupted();
+            }
+        }
+    }
+
     @Test
     void rangesOutsideTheTensorOrTheRunAreRefused() {
         Path file = write();
