@@ -124,11 +124,13 @@ const views = {
     }
     const select = document.getElementById('round-base');
     if (select.options.length === 0) {
-      for (const base of await call('GET', '/base-models')) {
+      // replace rather than append: the 2-second refresh may run this twice before the first answer arrives
+      const bases = await call('GET', '/base-models');
+      select.replaceChildren(...bases.map((base) => {
         const option = document.createElement('option');
         option.textContent = base.name;
-        select.appendChild(option);
-      }
+        return option;
+      }));
     }
   },
 

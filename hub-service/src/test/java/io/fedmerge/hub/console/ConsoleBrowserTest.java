@@ -33,6 +33,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -41,6 +42,7 @@ import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.FluentWait;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -146,9 +148,10 @@ class ConsoleBrowserTest {
         min.clear();
         min.sendKeys("2");
         browser.findElement(By.cssSelector("#round-form button")).click();
-        WebElement row = waitFor().until(d -> d.findElements(By.cssSelector("#rounds-table tbody tr")).stream()
-                .filter(r -> r.getText().contains("OPEN")).findFirst().orElse(null));
-        String round = row.getAttribute("data-round");
+        // read the round's id inside the wait: the table is rebuilt every 2 s, so a row found a moment ago may be gone
+        String round = waitFor().until(d -> d.findElements(By.cssSelector("#rounds-table tbody tr")).stream()
+                .filter(r -> r.getText().contains("OPEN")).map(r -> r.getAttribute("data-round")).findFirst()
+                .orElse(null));
 
         int variant = 1;
         for (NodeRegistry.Enrollment node : List.of(stMary, royal)) {
@@ -298,7 +301,7 @@ class ConsoleBrowserTest {
 
     /** Clicks what the locator finds, again if the 2-second table refresh replaced it in between. */
     private static void click(By locator) {
-        waitFor().ignoring(StaleElementReferenceException.class).until(d -> {
+        waitFor().until(d -> {
             d.findElement(locator).click();
             return true;
         });
@@ -318,8 +321,9 @@ class ConsoleBrowserTest {
         return browser.findElement(By.cssSelector(css)).getText();
     }
 
-    private static WebDriverWait waitFor() {
-        return new WebDriverWait(browser, Duration.ofSeconds(30));
+    /** A wait that polls again when the page replaced an element it was reading (the tables refresh every 2 s). */
+    private static FluentWait<WebDriver> waitFor() {
+        return new WebDriverWait(browser, Duration.ofSeconds(30)).ignoring(StaleElementReferenceException.class);
     }
 
     private static String url(String path) {
