@@ -211,10 +211,23 @@ sealed interface Selection {
         /** A cursor with its own buffers, reused across the slice's blocks (the record is shared). */
         @Override
         public Cursor cursor(int slice) {
-            RowRanks ranks = new RowRanks();
+            if (divideByProbability) {
+                RowRanks ranks = new RowRanks();
+                int[] rankOf = new int[rowLength];
+                return (block, delta) -> {
+                    int length = wholeRows(block);
+                    for (int start = 0; start < length; start += rowLength) {
+                        divideRow(block.first() + start, delta, start, ranks, rankOf);
+                    }
+                };
+            }
             MagPruneRow rows = new MagPruneRow();
-            int[] rankOf = new int[rowLength];
-            return (block, delta) -> apply(block, delta, ranks, rows, rankOf);
+            return (block, delta) -> {
+                int length = wholeRows(block);
+                for (int start = 0; start < length; start += rowLength) {
+                    rows.keep(rng, block.first() + start, delta, start, rowLength, thresholds);
+                }
+            };
         }
 
         @Override
@@ -222,19 +235,13 @@ sealed interface Selection {
             cursor(0).apply(block, delta);
         }
 
-        private void apply(Slice block, float[] delta, RowRanks ranks, MagPruneRow rows, int[] rankOf) {
+        /** The block's length, once it is known to hold whole rows. */
+        private int wholeRows(Slice block) {
             if (block.length() % rowLength != 0) {
                 throw new io.fedmerge.core.FedmergeException("della needs whole rows of " + rowLength
                         + " elements per block; this tensor's rows are longer than a slice");
             }
-            for (int start = 0; start < block.length(); start += rowLength) {
-                long firstFlat = block.first() + start;
-                if (divideByProbability) {
-                    divideRow(firstFlat, delta, start, ranks, rankOf);
-                } else {
-                    rows.keep(rng, firstFlat, delta, start, rowLength, thresholds);
-                }
-            }
+            return block.length();
         }
 
         /** Survivors are divided by their own p, which needs every rank. */
