@@ -61,7 +61,7 @@ final class BenchCommand implements Runnable {
 
         @Option(names = "--vs-mergekit", description = "Head to head: time the whole 'fedmerge merge' command (a"
                 + " fresh JVM) on the 1.5 GB model mergekit was measured with, for the methods of --methods that"
-                + " have a mergekit figure (task_arithmetic, ties), beside mergekit's seconds.")
+                + " have a mergekit figure (task_arithmetic, ties, della), beside mergekit's seconds.")
         boolean vsMergekit;
 
         @Option(names = "--cold", description = "Empty the page cache (needs root) before a cold read of the inputs and"

@@ -39,9 +39,9 @@ class HeadToHeadTest {
 
     @Test
     void aMethodWithoutAMergekitFigureIsRefusedBeforeAnythingRuns() {
-        assertThatThrownBy(() -> new HeadToHead().run(work, ModelShape.preset("tiny"), List.of("della"), List.of(),
+        assertThatThrownBy(() -> new HeadToHead().run(work, ModelShape.preset("tiny"), List.of("breadcrumbs"), List.of(),
                 new PrintStream(new ByteArrayOutputStream()))).isInstanceOf(FedmergeException.class)
-                .hasMessageContaining("no mergekit figure recorded for 'della'");
+                .hasMessageContaining("no mergekit figure recorded for 'breadcrumbs'");
         assertThat(work.resolve("models")).doesNotExist();
     }
 }
