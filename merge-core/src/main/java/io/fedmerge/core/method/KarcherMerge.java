@@ -5,14 +5,26 @@ import java.util.List;
 
 /**
  * mergekit's {@code karcher}: the Riemannian (Karcher) mean of the models' unit directions with equal weights,
- * found by fixed-point iteration, scaled by the mean norm. Operates on the full weights θᵢ and ignores the base; the
- * iteration stays in the span of the inputs, so it runs on their Gram matrix.
+ * found by fixed-point iteration, scaled by the mean norm. Operates on the full weights; with a {@code base_model}
+ * the base is one of the averaged models, after the others, as mergekit averages every model its config names
+ * (checked against mergekit-yaml: docs/MERGING.md). The iteration stays in the span of the inputs, so it runs on
+ * their Gram matrix.
  */
 public final class KarcherMerge extends SpanMerge {
     private static final List<ParameterSpec> PARAMETERS = List.of(
             ParameterSpec.number("max_iter", ParameterSpec.Scope.GLOBAL, 10.0, v -> v >= 1 && v == Math.rint(v),
                     "a positive integer"),
             ParameterSpec.number("tol", ParameterSpec.Scope.GLOBAL, 1e-5, v -> v > 0 && v < 1, "0 < tol < 1"));
+
+    private final boolean baseTakesPart;
+
+    public KarcherMerge() {
+        this(true);
+    }
+
+    private KarcherMerge(boolean baseTakesPart) {
+        this.baseTakesPart = baseTakesPart;
+    }
 
     @Override
     public String name() {
@@ -27,7 +39,12 @@ public final class KarcherMerge extends SpanMerge {
     /** mergekit runs it without a base too: the weights are the models' own. */
     @Override
     public MergeMethod withoutBase() {
-        return this;
+        return new KarcherMerge(false);
+    }
+
+    @Override
+    boolean baseTakesPart() {
+        return baseTakesPart;
     }
 
     @Override

@@ -12,6 +12,14 @@ abstract class SpanMerge implements MergeMethod {
     /** Whether xᵢ is the task vector (true) or the full weights θ₀ + Δᵢ (false). */
     abstract boolean onDeltas(TensorContext context);
 
+    /**
+     * Whether the base's own weights θ₀ join the contributors' full weights as one more vector, last (false unless a
+     * method on full weights says so): mergekit hands such methods every model of the config, base_model included.
+     */
+    boolean baseTakesPart() {
+        return false;
+    }
+
     /** Vectors: the whole tensor, each row (last dimension), or each column (first dimension). */
     enum Segments { WHOLE, ROWS, COLUMNS }
 
@@ -20,7 +28,7 @@ abstract class SpanMerge implements MergeMethod {
         return Segments.WHOLE;
     }
 
-    /** Coefficients {γ, β₁ … β_K} for a segment with Gram matrix {@code gram}. */
+    /** Coefficients {γ, β₁ … β_n} for a segment with the Gram matrix {@code gram} of its n vectors. */
     abstract double[] coefficients(TensorContext context, double[][] gram);
 
     @Override
@@ -34,6 +42,8 @@ abstract class SpanMerge implements MergeMethod {
         private final boolean deltas;
         private final Segments segments;
         private final int k;
+        /** Vectors per element: the k contributors', then θ₀ when the base takes part. */
+        private final int n;
         private final int cols;
         private double[][] coefficients; // per segment (1 for WHOLE, cols for COLUMNS)
 
@@ -42,6 +52,7 @@ abstract class SpanMerge implements MergeMethod {
             this.ctx = ctx;
             this.deltas = method.onDeltas(ctx);
             this.k = ctx.contributors();
+            this.n = method.baseTakesPart() ? k + 1 : k;
             long[] shape = ctx.shape();
             Segments s = method.segments(ctx);
             this.segments = shape.length < 2 && s != Segments.WHOLE ? Segments.WHOLE : s;
@@ -56,16 +67,16 @@ abstract class SpanMerge implements MergeMethod {
         }
 
         private final class GramAccumulator implements SliceAccumulator {
-            final double[][][] gram = new double[segments == Segments.COLUMNS ? cols : 1][k][k];
-            private final float[][] x = new float[k][];
+            final double[][][] gram = new double[segments == Segments.COLUMNS ? cols : 1][n][n];
+            private final float[][] x = new float[n][];
 
             @Override
             public void accept(Slice block) {
                 int len = block.length();
                 vectors(block, x);
                 if (segments == Segments.WHOLE) {
-                    for (int a = 0; a < k; a++) {
-                        for (int b = a; b < k; b++) {
+                    for (int a = 0; a < n; a++) {
+                        for (int b = a; b < n; b++) {
                             gram[0][a][b] += io.fedmerge.core.align.Dots.dot(x[a], x[b], len);
                         }
                     }
@@ -73,9 +84,9 @@ abstract class SpanMerge implements MergeMethod {
                 }
                 for (int j = 0; j < len; j++) {
                     double[][] g = gram[segments == Segments.COLUMNS ? (int) ((block.first() + j) % cols) : 0];
-                    for (int a = 0; a < k; a++) {
+                    for (int a = 0; a < n; a++) {
                         double xa = x[a][j];
-                        for (int b = a; b < k; b++) {
+                        for (int b = a; b < n; b++) {
                             g[a][b] += xa * x[b][j];
                         }
                     }
@@ -83,7 +94,7 @@ abstract class SpanMerge implements MergeMethod {
             }
         }
 
-        /** The xᵢ of a block: the deltas, or (in place) the full weights. */
+        /** The xᵢ of a block: the deltas, or (in place) the full weights; then θ₀ when the base takes part. */
         private void vectors(Slice block, float[][] out) {
             for (int i = 0; i < k; i++) {
                 float[] d = block.deltas()[i];
@@ -95,17 +106,20 @@ abstract class SpanMerge implements MergeMethod {
                 }
                 out[i] = d;
             }
+            if (n > k) {
+                out[k] = block.base();
+            }
         }
 
         private void solve(List<GramAccumulator> slices) {
-            int n = segments == Segments.COLUMNS ? cols : 1;
-            coefficients = new double[n][];
-            for (int s = 0; s < n; s++) {
-                double[][] g = new double[k][k];
+            int segmentCount = segments == Segments.COLUMNS ? cols : 1;
+            coefficients = new double[segmentCount][];
+            for (int s = 0; s < segmentCount; s++) {
+                double[][] g = new double[n][n];
                 for (GramAccumulator acc : slices) {
                     double[][] part = acc.gram[s];
-                    for (int a = 0; a < k; a++) {
-                        for (int b = a; b < k; b++) {
+                    for (int a = 0; a < n; a++) {
+                        for (int b = a; b < n; b++) {
                             g[a][b] += part[a][b];
                         }
                     }
@@ -115,7 +129,7 @@ abstract class SpanMerge implements MergeMethod {
         }
 
         private double[][] symmetric(double[][] g) {
-            for (int a = 0; a < k; a++) {
+            for (int a = 0; a < n; a++) {
                 for (int b = 0; b < a; b++) {
                     g[a][b] = g[b][a];
                 }
@@ -125,7 +139,7 @@ abstract class SpanMerge implements MergeMethod {
 
         @Override
         public BlockMerger merger(int slice) {
-            float[][] x = new float[k][];
+            float[][] x = new float[n][];
             return (block, out) -> {
                 vectors(block, x);
                 float[] base = block.base();
@@ -137,7 +151,7 @@ abstract class SpanMerge implements MergeMethod {
                     for (int j = start; j < end; j++) {
                         double[] c = whole != null ? whole : coefficients[(int) ((block.first() + j) % cols)];
                         double v = c[0] * base[j];
-                        for (int i = 0; i < k; i++) {
+                        for (int i = 0; i < n; i++) {
                             v += c[i + 1] * x[i][j];
                         }
                         out[j] = (float) v;
@@ -147,10 +161,10 @@ abstract class SpanMerge implements MergeMethod {
         }
 
         private double[] rowCoefficients(float[][] x, int start, int end) {
-            double[][] g = new double[k][k];
+            double[][] g = new double[n][n];
             for (int j = start; j < end; j++) {
-                for (int a = 0; a < k; a++) {
-                    for (int b = a; b < k; b++) {
+                for (int a = 0; a < n; a++) {
+                    for (int b = a; b < n; b++) {
                         g[a][b] += (double) x[a][j] * x[b][j];
                     }
                 }

@@ -41,11 +41,33 @@ class BeyondThePaperVectorsTest {
         assertVector(out, 1.2464557, -2.3234296, 0.4151079, 3.5293787, -0.9769549, 0.1604762, 0.874668, -0.2985556);
     }
 
+    /** KA1 is the mean of the three models themselves: a config without base_model. */
     @Test
     void karcher() {
+        float[] out = harness.runWithoutBase("karcher", List.of(plus(BASE, A), plus(BASE, B), plus(BASE, C)),
+                Map.of());
+        assertVector(out, 1.1701705, -2.2110679, 0.3465266, 3.1771629, -0.9957741, 0.130399, 1.3619914, -0.2618264);
+    }
+
+    /**
+     * With base_model the base is one of the averaged models, as mergekit-yaml does it (mergekit's test of karcher
+     * sets one). Expected values: mergekit's own karcher_merge_tensors on (θa, θb, θc, θ₀), computed in float64.
+     */
+    @Test
+    void karcherWithABaseAveragesTheBaseToo() {
         float[] out = harness.run("karcher", BASE, List.of(c("a", A, Map.of()), c("b", B, Map.of()),
                 c("c", C, Map.of())), Map.of());
-        assertVector(out, 1.1701705, -2.2110679, 0.3465266, 3.1771629, -0.9957741, 0.130399, 1.3619914, -0.2618264);
+        assertVector(out, 1.1305788, -2.1641376, 0.386516, 3.1419398, -0.9997539, 0.0977976, 1.5271613, -0.3230084);
+        float[] one = harness.run("karcher", BASE, List.of(c("a", A, Map.of())), Map.of());
+        assertVector(one, 1.2529863, -2.1465435, 0.5066835, 3.3995297, -1.0732717, 0.1797145, 1.5474951, -0.476731);
+    }
+
+    private static float[] plus(float[] x, float[] y) {
+        float[] out = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = x[i] + y[i];
+        }
+        return out;
     }
 
     @Test

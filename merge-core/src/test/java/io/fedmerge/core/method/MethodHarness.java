@@ -20,7 +20,29 @@ final class MethodHarness {
 
     float[] run(String method, float[] base, long[] shape, List<Contributor> contributors, Map<String, Object> global,
             String tensorName, int sliceElements, ExecutorService pool) {
-        MergeMethod m = registry.get(method);
+        return run(registry.get(method), base, shape, contributors, global, tensorName, sliceElements, pool);
+    }
+
+    /**
+     * A config without {@code base_model}, as the planner runs it: the first model is the reference the others are
+     * deltas from, and takes part with a zero delta.
+     */
+    float[] runWithoutBase(String method, List<float[]> models, Map<String, Object> global) {
+        float[] first = models.getFirst();
+        List<Contributor> contributors = new ArrayList<>();
+        for (int i = 0; i < models.size(); i++) {
+            float[] delta = new float[first.length];
+            for (int j = 0; j < delta.length; j++) {
+                delta[j] = models.get(i)[j] - first[j];
+            }
+            contributors.add(new Contributor("m" + i, Map.of(), delta));
+        }
+        return run(registry.get(method).withoutBase(), first, new long[] {first.length}, contributors, global,
+                "t.weight", 1 << 20, null);
+    }
+
+    private float[] run(MergeMethod m, float[] base, long[] shape, List<Contributor> contributors,
+            Map<String, Object> global, String tensorName, int sliceElements, ExecutorService pool) {
         List<ModelEntry> models = new ArrayList<>();
         for (Contributor c : contributors) {
             models.add(new ModelEntry(c.id(), toValues(c.parameters())));
