@@ -60,9 +60,12 @@ public record MergeConfig(
 
     /** The dtype written for a tensor stored as {@code baseDtype} in the base. */
     public DType outputDtype(DType baseDtype) {
-        if (outDtype != null) {
-            return outDtype;
-        }
-        return dtype != null ? dtype : baseDtype;
+        DType declared = declaredOutputDtype();
+        return declared != null ? declared : baseDtype;
+    }
+
+    /** The dtype every output tensor is written in, if the config names one ({@code out_dtype}, else {@code dtype}). */
+    public DType declaredOutputDtype() {
+        return outDtype != null ? outDtype : dtype;
     }
 }

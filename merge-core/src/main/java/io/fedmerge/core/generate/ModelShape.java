@@ -76,11 +76,6 @@ public record ModelShape(int hidden, int layers, int heads, int kvHeads, int int
 
     /** A Hugging Face config.json for this shape. */
     public String configJson(DType dtype) {
-        String torchDtype = switch (dtype) {
-            case F32 -> "float32";
-            case F16 -> "float16";
-            case BF16 -> "bfloat16";
-        };
         return """
                 {
                   "architectures": ["MistralForCausalLM"],
@@ -103,6 +98,6 @@ public record ModelShape(int hidden, int layers, int heads, int kvHeads, int int
                   "eos_token_id": 2,
                   "torch_dtype": "%s"
                 }
-                """.formatted(hidden, intermediate, layers, heads, kvHeads, headDim(), vocab, torchDtype);
+                """.formatted(hidden, intermediate, layers, heads, kvHeads, headDim(), vocab, dtype.torchName());
     }
 }

@@ -94,8 +94,10 @@ public final class MergeExecutor {
                 writer.addFile(ModelCard.FILE, ModelCard.of(first.config(), first.method().name(), inputs)
                         + files.cardSection());
             }
-            if (configJson != null) {
-                writer.addFile(Checkpoint.CONFIG_FILE, configJson);
+            String config = OutputConfigJson.withDtype(configJson != null ? configJson : first.base().configJson(),
+                    first.base().directory().resolve(Checkpoint.CONFIG_FILE), first.config().declaredOutputDtype());
+            if (config != null) {
+                writer.addFile(Checkpoint.CONFIG_FILE, config);
             }
             // the layout model's README describes that model, not this merge
             writer.carryFilesFrom(first.base().directory(), n -> n.equals(ModelCard.FILE)

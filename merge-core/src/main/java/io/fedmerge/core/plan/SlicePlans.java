@@ -17,9 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Plans mergekit's {@code slices:} form as mergekit does: output slice s holds layers o_s … o_s + n_s − 1, layer
@@ -196,18 +193,8 @@ public final class SlicePlans implements AutoCloseable {
 
     private static String outputConfig(MergePlan layout, int layers) {
         String json = layout.base().configJson();
-        if (json == null) {
-            return null;
-        }
-        try {
-            JsonMapper mapper = JsonMapper.builder().build();
-            ObjectNode root = (ObjectNode) mapper.readTree(json);
-            root.put("num_hidden_layers", layers);
-            return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
-        } catch (JacksonException | ClassCastException e) {
-            throw new ConfigException(layout.base().directory().resolve(Checkpoint.CONFIG_FILE)
-                    + " is not a JSON object: " + e.getMessage());
-        }
+        return json == null ? null : OutputConfigJson.withLayers(json,
+                layout.base().directory().resolve(Checkpoint.CONFIG_FILE), layers);
     }
 
     @Override

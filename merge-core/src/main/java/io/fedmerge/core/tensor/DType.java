@@ -19,6 +19,15 @@ public enum DType {
         return byteSize;
     }
 
+    /** The name torch and Hugging Face's config.json give it ({@code torch_dtype}). */
+    public String torchName() {
+        return switch (this) {
+            case F32 -> "float32";
+            case F16 -> "float16";
+            case BF16 -> "bfloat16";
+        };
+    }
+
     /** Parses a safetensors dtype name ("BF16"); other safetensors dtypes exist but cannot be merged. */
     public static DType fromSafetensorsName(String name) {
         for (DType d : values()) {

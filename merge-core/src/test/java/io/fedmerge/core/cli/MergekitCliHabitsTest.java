@@ -3,6 +3,7 @@ package io.fedmerge.core.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fedmerge.core.io.Checkpoint;
+import io.fedmerge.core.tensor.DType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
@@ -96,6 +97,21 @@ class MergekitCliHabitsTest {
         CliRun clash = CliRun.of("merge", seeded.toString(), dir.resolve("clash").toString(), "--random-seed", "8");
         assertThat(clash.exitCode()).isEqualTo(1);
         assertThat(clash.err()).contains("--random-seed 8 contradicts the config's random_seed");
+    }
+
+    /** As mergekit does, the output's config.json names the dtype its tensors were written in. */
+    @Test
+    void theOutputConfigNamesTheDtypeTheTensorsWereWrittenIn() throws Exception {
+        Path halves = Files.writeString(models.resolve("halves.yml"), Files.readString(config)
+                + "out_dtype: float16\n");
+        CliRun r = CliRun.of("merge", halves.toString(), dir.resolve("halves").toString(), "--random-seed", "5");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        try (Checkpoint c = Checkpoint.open(dir.resolve("halves"))) {
+            assertThat(c.tensorNames()).allSatisfy(n -> assertThat(c.info(n).dtype()).isEqualTo(DType.F16));
+        }
+        assertThat(Files.readString(models.resolve("base/config.json"))).contains("\"torch_dtype\": \"bfloat16\"");
+        assertThat(Files.readString(dir.resolve("halves/config.json"))).contains("\"torch_dtype\" : \"float16\"",
+                "\"MistralForCausalLM\"");
     }
 
     private static byte[] weights(String out) throws Exception {
