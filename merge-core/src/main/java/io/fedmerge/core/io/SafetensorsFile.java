@@ -118,10 +118,7 @@ public final class SafetensorsFile implements AutoCloseable {
 
     /** Maps {@code byteCount} bytes of tensor {@code t} starting {@code byteOffset} bytes into it, read-only. */
     public MemorySegment map(TensorInfo t, long byteOffset, long byteCount, Arena arena) {
-        if (byteOffset < 0 || byteCount < 0 || byteOffset + byteCount > t.byteLength()) {
-            throw new IndexOutOfBoundsException("range [" + byteOffset + ", " + (byteOffset + byteCount)
-                    + ") outside tensor " + t.name() + " of " + t.byteLength() + " bytes");
-        }
+        requireWithin(t, byteOffset, byteCount);
         try {
             return channel.map(FileChannel.MapMode.READ_ONLY, dataStart + t.begin() + byteOffset, byteCount, arena);
         } catch (IOException e) {
@@ -143,12 +140,16 @@ public final class SafetensorsFile implements AutoCloseable {
      */
     public ElementRun readElements(TensorInfo t, long first, int count, Arena arena) {
         int size = t.dtype().byteSize();
-        if (first < 0 || count < 0 || (first + count) * size > t.byteLength()) {
-            throw new IndexOutOfBoundsException("elements [" + first + ", " + (first + count) + ") outside tensor "
-                    + t.name() + " of " + t.byteLength() / size + " elements");
-        }
+        requireWithin(t, first * size, (long) count * size);
         return new ReadElements(channel, path, t.name(), dataStart + t.begin() + first * size, count, t.dtype(),
                 arena);
+    }
+
+    private static void requireWithin(TensorInfo t, long byteOffset, long byteCount) {
+        if (byteOffset < 0 || byteCount < 0 || byteOffset + byteCount > t.byteLength()) {
+            throw new IndexOutOfBoundsException("range [" + byteOffset + ", " + (byteOffset + byteCount)
+                    + ") outside tensor " + t.name() + " of " + t.byteLength() + " bytes");
+        }
     }
 
     /** Decodes elements [{@code first}, {@code first + count}) of {@code t} into {@code dst[0, count)} as float32. */
